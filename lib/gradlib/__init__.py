@@ -1,0 +1,11 @@
+"""gradlib: the reference numpy library of the backpropagation course companion.
+
+Import what you need from its modules, for example::
+
+    from gradlib.autodiff import Value
+
+Every gradient here is checked against finite differences in ``tests/``; the
+graded notebooks compare students' code with these implementations.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,119 @@
+"""The grading pipeline end to end, in a temporary course with its own gradebook.
+
+For every assignment: ``generate_assignment``; three students submit (the source
+notebook, the untouched release, and a solution with one part broken);
+``autograde``; ``export`` to CSV. The scores must be full marks, zero, and full
+marks minus exactly the broken part's points.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+from nbgrader.api import Gradebook
+
+from gradlib.assignments import graded_parts, list_assignments
+
+from conftest import REPO, run_tool
+
+# For each assignment: the graded part to break, and a wrong body for its solution cell.
+# Each is a realistic mistake, so the hidden tests must catch it.
+BROKEN = {
+    "01-chain-rule": (
+        "backward",
+        "backward-tests",
+        # The ReLU gate taken as 1 everywhere: right whenever z > 0, as in the lecture's example.
+        """def neuron_backward(x, w, y):
+    x = np.asarray(x, dtype=float)
+    z, y_hat, _ = neuron_forward(x, w, y)
+    return -(y - y_hat) * x
+""",
+    ),
+}
+
+ASSIGNMENTS = list_assignments(REPO / "solutions")
+
+
+def _break_cell(notebook: dict, grade_id: str, new_source: str) -> dict:
+    for cell in notebook["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            cell["source"] = new_source
+            return notebook
+    raise AssertionError(f"no cell with grade_id {grade_id!r}")
+
+
+@pytest.fixture(scope="module", params=sorted(ASSIGNMENTS))
+def graded_course(request, tmp_path_factory):
+    """A course directory in which three students' submissions have been autograded."""
+    name = request.param
+    root = tmp_path_factory.mktemp(f"course-{name}")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "solutions" / name, root / "solutions" / name)
+    run_tool(["nbgrader", "generate_assignment", name, "--force"], cwd=root)
+
+    broken_part, broken_tests, broken_source = BROKEN[name]
+    for source_nb in ASSIGNMENTS[name]:
+        release_nb = root / "exercises" / name / source_nb.name
+        submissions = {
+            "perfect": json.loads(source_nb.read_text()),
+            "blank": json.loads(release_nb.read_text()),
+            "broken": _break_cell(json.loads(source_nb.read_text()), broken_part, broken_source),
+        }
+        for student, nb in submissions.items():
+            target = root / "submitted" / student / name / source_nb.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(nb))
+    run_tool(["nbgrader", "autograde", name, "--create", "--force"], cwd=root)
+    run_tool(["nbgrader", "export", "--to", "grades.csv"], cwd=root)
+    with open(root / "grades.csv", newline="") as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    return name, root, rows, broken_tests
+
+
+def _max_points(name: str) -> float:
+    return sum(p.points for nb in ASSIGNMENTS[name] for p in graded_parts(nb))
+
+
+def _part_points(name: str, grade_id: str) -> float:
+    return sum(
+        p.points for nb in ASSIGNMENTS[name] for p in graded_parts(nb) if p.grade_id == grade_id
+    )
+
+
+def test_every_assignment_has_a_broken_variant():
+    assert sorted(BROKEN) == sorted(ASSIGNMENTS)
+
+
+def test_source_notebook_scores_full_marks(graded_course):
+    name, _, rows, _ = graded_course
+    assert float(rows["perfect"]["max_score"]) == _max_points(name)
+    assert float(rows["perfect"]["score"]) == _max_points(name)
+
+
+def test_unmodified_release_scores_zero(graded_course):
+    _, _, rows, _ = graded_course
+    assert float(rows["blank"]["score"]) == 0.0
+
+
+def test_broken_part_loses_exactly_its_points(graded_course):
+    name, root, rows, broken_tests = graded_course
+    assert float(rows["broken"]["score"]) == _max_points(name) - _part_points(name, broken_tests)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for source_nb in ASSIGNMENTS[name]:
+            sub = gb.find_submission_notebook(source_nb.stem, name, "broken")
+            lost = {g.name for g in sub.grades if g.score < g.max_score}
+            assert lost == {broken_tests}
+
+
+def test_feedback_free_of_tracebacks_in_perfect_submission(graded_course):
+    """The perfect submission's autograded notebook has no error outputs at all."""
+    name, root, _, _ = graded_course
+    for source_nb in ASSIGNMENTS[name]:
+        nb = json.loads((root / "autograded" / "perfect" / name / source_nb.name).read_text())
+        for cell in nb["cells"]:
+            for out in cell.get("outputs", []):
+                assert out.get("output_type") != "error", out
+                assert out.get("name") != "stderr", out

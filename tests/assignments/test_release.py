@@ -1,0 +1,109 @@
+"""The committed student versions in exercises/ are current and give nothing away."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from gradlib.assignments import graded_parts, list_assignments, protected_regions
+
+from conftest import REPO, run_tool
+
+ASSIGNMENTS = list_assignments(REPO / "solutions")
+
+
+def _comparable(nb: dict) -> dict:
+    """Cells as nbgrader writes them (sources joined, so list/str storage does not matter)."""
+    cells = []
+    for cell in nb["cells"]:
+        src = cell["source"]
+        cells.append({**cell, "source": "".join(src) if isinstance(src, list) else src})
+    return {**nb, "cells": cells}
+
+
+@pytest.fixture(scope="module")
+def fresh_release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("release")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    for name in ASSIGNMENTS:
+        run_tool(["nbgrader", "generate_assignment", name, "--force"], cwd=root)
+    return root / "exercises"
+
+
+def test_assignments_exist():
+    assert ASSIGNMENTS, "no assignment found in solutions/"
+    for name, notebooks in ASSIGNMENTS.items():
+        assert notebooks, f"solutions/{name} has no notebook"
+        for nb in notebooks:
+            assert graded_parts(nb), f"{nb} has no autograded part"
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_exercises_match_generate_assignment(name, fresh_release):
+    committed = sorted(
+        p.relative_to(REPO / "exercises")
+        for p in (REPO / "exercises" / name).rglob("*")
+        if p.is_file()
+    )
+    generated = sorted(
+        p.relative_to(fresh_release) for p in (fresh_release / name).rglob("*") if p.is_file()
+    )
+    assert committed == generated, "exercises/ is out of date: run `make exercises`"
+    for rel in generated:
+        new, old = fresh_release / rel, REPO / "exercises" / rel
+        if rel.suffix == ".ipynb":
+            assert _comparable(json.loads(old.read_text())) == _comparable(
+                json.loads(new.read_text())
+            ), f"exercises/{rel} differs from a fresh generate_assignment: run `make exercises`"
+        else:
+            assert old.read_bytes() == new.read_bytes(), f"exercises/{rel} is out of date"
+
+
+def solution_lines() -> dict[str, str]:
+    """Every line of a solution or hidden-test region that appears nowhere else in its notebook.
+
+    Maps the stripped line to the notebook it comes from. Lines shorter than 12
+    characters (``return z``, ``else:``) are too generic to identify a solution,
+    and import lines name the public library the chapters use too.
+    """
+    lines = {}
+    for notebooks in ASSIGNMENTS.values():
+        for nb_path in notebooks:
+            nb = json.loads(nb_path.read_text())
+            outside = "\n".join(
+                "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                for c in nb["cells"]
+            )
+            for region in protected_regions(nb_path):
+                outside = outside.replace(region, "")
+            public = {line.strip() for line in outside.splitlines()}
+            for region in protected_regions(nb_path):
+                for line in region.splitlines():
+                    line = line.strip()
+                    if (
+                        len(line) >= 12
+                        and line not in public
+                        and not line.startswith(("#", "import ", "from "))
+                    ):
+                        lines[line] = str(nb_path.relative_to(REPO))
+    return lines
+
+
+def test_solution_lines_are_found():
+    """The leak check below has something to look for (it would pass vacuously otherwise)."""
+    assert len(solution_lines()) >= 10
+
+
+def test_no_solution_in_exercises():
+    texts = {
+        p: p.read_text(errors="replace") for p in (REPO / "exercises").rglob("*") if p.is_file()
+    }
+    for line, origin in solution_lines().items():
+        for path, text in texts.items():
+            assert line not in text, f"{path} contains solution code from {origin}: {line!r}"
+    for path, text in texts.items():
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"{path} contains the marker {marker!r}"

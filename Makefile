@@ -41,9 +41,11 @@ book: $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is at $(abspath _build/html/index.html)"
 
+PY_SOURCES = $(wildcard lib tests benchmarks) nbgrader_config.py
+
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check lib tests benchmarks nbgrader_config.py
-	$(BIN)/ruff format --check lib tests benchmarks nbgrader_config.py
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 
 # Chapters are MyST markdown; nbval runs notebooks, so they are converted first.
 CHAPTERS = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null)

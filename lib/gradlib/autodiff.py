@@ -162,6 +162,17 @@ class Value:
         out._backward = _backward
         return out
 
+    def __sub__(self, other) -> Value:
+        other = self._lift(other)
+        out = Value(self.data - other.data, _children=(self, other), _op="-")
+
+        def _backward():  # d(a-b)/da = 1, d(a-b)/db = -1
+            self.grad += out.grad
+            other.grad -= out.grad
+
+        out._backward = _backward
+        return out
+
     # Everything else is built from the operations above.
     def __neg__(self) -> Value:
         return self * -1.0
@@ -169,11 +180,8 @@ class Value:
     def __radd__(self, other) -> Value:
         return self + other
 
-    def __sub__(self, other) -> Value:
-        return self + (-self._lift(other))
-
     def __rsub__(self, other) -> Value:
-        return self._lift(other) + (-self)
+        return self._lift(other) - self
 
     def __rmul__(self, other) -> Value:
         return self * other
@@ -218,7 +226,8 @@ def topological_order(root: Value) -> list[Value]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        stack.extend((child, False) for child in node._prev if id(child) not in seen)
+        # reversed, so that the first input is visited (and listed) first
+        stack.extend((c, False) for c in reversed(node._prev) if id(c) not in seen)
     return order
 
 

@@ -39,6 +39,12 @@ def layer_positions(root: Value, hide_constants: bool = True) -> dict[int, tuple
     depth: dict[int, int] = {}
     for node in nodes:  # topological order: inputs come first
         depth[id(node)] = 1 + max((depth[id(c)] for c in inputs[id(node)]), default=-1)
+    consumers: dict[int, list[int]] = {}
+    for child, parent in edges:
+        consumers.setdefault(id(child), []).append(depth[id(parent)])
+    for node in nodes:  # a leaf sits just left of its first consumer, not always in column 0
+        if not inputs[id(node)] and id(node) in consumers:
+            depth[id(node)] = min(consumers[id(node)]) - 1
     rows: dict[int, int] = {}
     pos = {}
     for node in nodes:
@@ -95,11 +101,11 @@ def draw_graph(root: Value, ax=None, *, show_ops: bool = True, hide_constants: b
             },
         )
         if show_ops and node._op:
-            ax.text(x, y + 0.36, node._op, ha="center", fontsize=8, color="#c05621")
+            ax.text(x, y + 0.5, node._op, ha="center", fontsize=9, color="#c05621")
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.8)
     ax.axis("off")
     return ax
 

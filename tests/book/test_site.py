@@ -47,6 +47,11 @@ def _site_files():
 
 def test_no_page_sources_are_published():
     assert not (SITE / "_sources").exists(), "the page sources must not be copied into the site"
+    for page in SITE.rglob("*.html"):
+        text = page.read_text()
+        assert "_sources/" not in text, f"{page.relative_to(SITE)} links to a page source"
+        assert "download-source-button" not in text, f"{page.relative_to(SITE)} offers its source"
+        assert "download-notebook-button" not in text, f"{page.relative_to(SITE)} offers a notebook"
 
 
 def test_no_solution_anywhere_in_the_site():

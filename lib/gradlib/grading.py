@@ -9,9 +9,13 @@ scores a test cell that writes anything to stderr as zero.
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
+
 import numpy as np
 
-__all__ = ["check_close", "check_sequence_close", "quiet"]
+__all__ = ["check_close", "check_sequence_close", "quiet", "ReferenceUsed", "call_student"]
 
 
 def quiet():
@@ -69,3 +73,77 @@ def check_sequence_close(what: str, got, expected, *, rtol: float = 1e-6, atol: 
         raise AssertionError(f"{what}: expected shape {exp_a.shape}, got shape {got_a.shape}")
     for k in range(exp_a.shape[0]):
         check_close(f"{what}, step {k}", got_a[k], exp_a[k], rtol=rtol, atol=atol)
+
+
+class ReferenceUsed(AssertionError):
+    """The student's function ran ``gradlib``'s implementation of the graded part."""
+
+
+def _code_objects(obj, seen: set[int] | None = None) -> dict[types.CodeType, str]:
+    """Code objects of a function, method, class (all its methods) or module (all it defines)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return {}
+    seen.add(id(obj))
+    obj = inspect.unwrap(obj) if callable(obj) else obj
+    if isinstance(obj, (staticmethod, classmethod)):
+        obj = obj.__func__
+    if isinstance(obj, types.MethodType):
+        obj = obj.__func__
+    if isinstance(obj, types.FunctionType):
+        codes = {obj.__code__: f"{obj.__module__}.{obj.__qualname__}"}
+        for const in obj.__code__.co_consts:  # nested functions (e.g. backward closures)
+            if isinstance(const, types.CodeType):
+                codes[const] = f"{obj.__module__}.{obj.__qualname__}"
+        return codes
+    codes: dict[types.CodeType, str] = {}
+    if isinstance(obj, type):
+        for member in vars(obj).values():
+            codes.update(_code_objects(member, seen))
+    elif isinstance(obj, types.ModuleType):
+        for member in vars(obj).values():
+            if getattr(member, "__module__", None) == obj.__name__:
+                codes.update(_code_objects(member, seen))
+    elif isinstance(obj, property):
+        for f in (obj.fget, obj.fset, obj.fdel):
+            if f is not None:
+                codes.update(_code_objects(f, seen))
+    return codes
+
+
+def call_student(what: str, func, *args, forbidden=(), **kwargs):
+    """Call the student's ``func(*args, **kwargs)`` and make sure it is their own work.
+
+    While ``func`` runs, every Python call is watched (``sys.setprofile``); if any
+    of the ``forbidden`` functions, classes or modules of ``gradlib`` executes --
+    however it was reached: imported, aliased, fetched with ``getattr`` -- the call
+    fails with :class:`ReferenceUsed`, so the part earns no points. Numpy warnings
+    are silenced (nbgrader scores a test that writes to stderr as zero).
+
+    Returns what ``func`` returned. An exception raised by ``func`` propagates.
+    """
+    codes: dict[types.CodeType, str] = {}
+    for obj in forbidden:
+        codes.update(_code_objects(obj))
+    if forbidden and not codes:
+        raise ValueError(f"nothing to watch in forbidden={forbidden!r}")
+    used: list[str] = []
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            used.append(codes[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        with quiet():
+            result = func(*args, **kwargs)
+    finally:
+        sys.setprofile(previous)
+    if used:
+        raise ReferenceUsed(
+            f"{what}: your code runs gradlib's own implementation ({used[0]}). This part "
+            "is graded on code you write yourself, so it earns no points while it calls "
+            "the reference."
+        )
+    return result

@@ -19,19 +19,35 @@ from gradlib.assignments import graded_parts, list_assignments
 
 from conftest import REPO, run_tool
 
-# For each assignment: the graded part to break, and a wrong body for its solution cell.
-# Each is a realistic mistake, so the hidden tests must catch it.
-BROKEN = {
-    "01-chain-rule": (
-        "backward",
-        "backward-tests",
-        # The ReLU gate taken as 1 everywhere: right whenever z > 0, as in the lecture's example.
-        """def neuron_backward(x, w, y):
+# For each assignment, submissions that each break one graded part: (student, solution cell,
+# test cell that must lose its points, new body of the solution cell). Each is a realistic
+# mistake or a shortcut, so the hidden tests must catch it and leave the other parts alone.
+VARIANTS = {
+    "01-chain-rule": [
+        (
+            # The ReLU gate taken as 1 everywhere: right whenever z > 0, as in the lecture.
+            "gate-always-open",
+            "backward",
+            "backward-tests",
+            """def neuron_backward(x, w, y):
     x = np.asarray(x, dtype=float)
     z, y_hat, _ = neuron_forward(x, w, y)
     return -(y - y_hat) * x
 """,
-    ),
+        ),
+        (
+            # Hands the part to the reference library through an alias.
+            "delegates-to-gradlib",
+            "backward",
+            "backward-tests",
+            """from gradlib.neuron import neuron_loss_and_gradient as helper
+
+
+def neuron_backward(x, w, y):
+    return helper(x, w, y)[1]
+""",
+        ),
+    ],
 }
 
 ASSIGNMENTS = list_assignments(REPO / "solutions")
@@ -54,14 +70,14 @@ def graded_course(request, tmp_path_factory):
     shutil.copytree(REPO / "solutions" / name, root / "solutions" / name)
     run_tool(["nbgrader", "generate_assignment", name, "--force"], cwd=root)
 
-    broken_part, broken_tests, broken_source = BROKEN[name]
     for source_nb in ASSIGNMENTS[name]:
         release_nb = root / "exercises" / name / source_nb.name
         submissions = {
             "perfect": json.loads(source_nb.read_text()),
             "blank": json.loads(release_nb.read_text()),
-            "broken": _break_cell(json.loads(source_nb.read_text()), broken_part, broken_source),
         }
+        for student, cell, _, source in VARIANTS[name]:
+            submissions[student] = _break_cell(json.loads(source_nb.read_text()), cell, source)
         for student, nb in submissions.items():
             target = root / "submitted" / student / name / source_nb.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +86,7 @@ def graded_course(request, tmp_path_factory):
     run_tool(["nbgrader", "export", "--to", "grades.csv"], cwd=root)
     with open(root / "grades.csv", newline="") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}
-    return name, root, rows, broken_tests
+    return name, root, rows
 
 
 def _max_points(name: str) -> float:
@@ -83,37 +99,54 @@ def _part_points(name: str, grade_id: str) -> float:
     )
 
 
-def test_every_assignment_has_a_broken_variant():
-    assert sorted(BROKEN) == sorted(ASSIGNMENTS)
+def test_every_assignment_has_broken_variants():
+    assert sorted(VARIANTS) == sorted(ASSIGNMENTS)
 
 
 def test_source_notebook_scores_full_marks(graded_course):
-    name, _, rows, _ = graded_course
+    name, _, rows = graded_course
     assert float(rows["perfect"]["max_score"]) == _max_points(name)
     assert float(rows["perfect"]["score"]) == _max_points(name)
 
 
 def test_unmodified_release_scores_zero(graded_course):
-    _, _, rows, _ = graded_course
+    _, _, rows = graded_course
     assert float(rows["blank"]["score"]) == 0.0
 
 
-def test_broken_part_loses_exactly_its_points(graded_course):
-    name, root, rows, broken_tests = graded_course
-    assert float(rows["broken"]["score"]) == _max_points(name) - _part_points(name, broken_tests)
+def test_each_broken_part_loses_exactly_its_points(graded_course):
+    name, root, rows = graded_course
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        for source_nb in ASSIGNMENTS[name]:
-            sub = gb.find_submission_notebook(source_nb.stem, name, "broken")
-            lost = {g.name for g in sub.grades if g.score < g.max_score}
-            assert lost == {broken_tests}
+        for student, _, broken_tests, _ in VARIANTS[name]:
+            expected = _max_points(name) - _part_points(name, broken_tests)
+            assert float(rows[student]["score"]) == expected, student
+            for source_nb in ASSIGNMENTS[name]:
+                sub = gb.find_submission_notebook(source_nb.stem, name, student)
+                lost = {g.name for g in sub.grades if g.score < g.max_score}
+                assert lost == {broken_tests}, student
 
 
 def test_feedback_free_of_tracebacks_in_perfect_submission(graded_course):
     """The perfect submission's autograded notebook has no error outputs at all."""
-    name, root, _, _ = graded_course
+    name, root, _ = graded_course
     for source_nb in ASSIGNMENTS[name]:
         nb = json.loads((root / "autograded" / "perfect" / name / source_nb.name).read_text())
         for cell in nb["cells"]:
             for out in cell.get("outputs", []):
                 assert out.get("output_type") != "error", out
                 assert out.get("name") != "stderr", out
+
+
+def test_delegation_is_explained_to_the_student(graded_course):
+    name, root, _ = graded_course
+    delegators = [v for v in VARIANTS[name] if v[0].startswith("delegates")]
+    assert delegators, f"{name} has no submission that delegates to gradlib"
+    for student, _, tests_cell, _ in delegators:
+        for source_nb in ASSIGNMENTS[name]:
+            nb = json.loads((root / "autograded" / student / name / source_nb.name).read_text())
+            cell = next(
+                c for c in nb["cells"] if c["metadata"]["nbgrader"].get("grade_id") == tests_cell
+            )
+            errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+            assert errors and errors[0]["ename"] == "ReferenceUsed", student
+            assert "gradlib's own implementation" in errors[0]["evalue"]

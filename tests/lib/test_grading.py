@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,69 @@ def test_no_warning_on_overflowing_input(recwarn):
     with pytest.raises(AssertionError):
         check_close("big", [1e308 * 10], [1.0])
     assert not recwarn.list
+
+
+# --- the reference-delegation guard --------------------------------------------------------
+
+import gradlib.neuron  # noqa: E402
+from gradlib.grading import ReferenceUsed, call_student  # noqa: E402
+from gradlib.neuron import neuron_loss_and_gradient as aliased  # noqa: E402
+
+ARGS = (np.array([2.0, 1.0]), np.array([0.3, 0.1]), 2.0)
+
+
+def own_work(x, w, y):
+    z = float(np.dot(w, x))
+    return -(y - max(z, 0.0)) * (z > 0) * x
+
+
+def test_own_work_passes_and_returns_the_result():
+    got = call_student("dL/dw", own_work, *ARGS, forbidden=[gradlib.neuron])
+    np.testing.assert_allclose(got, [-2.6, -1.3])
+
+
+@pytest.mark.parametrize(
+    "delegate",
+    [
+        lambda x, w, y: gradlib.neuron.neuron_loss_and_gradient(x, w, y)[1],  # module attribute
+        lambda x, w, y: aliased(x, w, y)[1],  # imported under another name
+        lambda x, w, y: getattr(gradlib.neuron, "neuron_" + "graph")(x, w, y).grad_w,  # getattr
+        lambda x, w, y: __import__("gradlib.neuron").neuron.gradient_descent(x, w, y, 0.1, 0)[0],
+    ],
+)
+def test_every_way_of_reaching_the_reference_is_caught(delegate):
+    with pytest.raises(ReferenceUsed, match="gradlib's own implementation"):
+        call_student("dL/dw", delegate, *ARGS, forbidden=[gradlib.neuron])
+
+
+def test_forbidding_a_single_function_allows_the_rest():
+    call_student(
+        "dL/dw",
+        lambda x, w, y: gradlib.neuron.neuron_graph(x, w, y).grad_w,
+        *ARGS,
+        forbidden=[gradlib.neuron.gradient_descent],
+    )
+    with pytest.raises(ReferenceUsed):
+        call_student(
+            "steps",
+            lambda x, w, y: gradlib.neuron.gradient_descent(x, w, y, 0.1, 1),
+            *ARGS,
+            forbidden=[gradlib.neuron.gradient_descent],
+        )
+
+
+def test_classes_are_watched_through_their_methods():
+    from gradlib.autodiff import Value
+
+    with pytest.raises(ReferenceUsed, match="Value"):
+        call_student("relu", lambda z: Value(z).relu().data, 0.5, forbidden=[Value])
+
+
+def test_previous_profiler_is_restored_and_exceptions_propagate():
+    def boom():
+        raise KeyError("student bug")
+
+    before = sys.getprofile()
+    with pytest.raises(KeyError):
+        call_student("boom", boom, forbidden=[gradlib.neuron])
+    assert sys.getprofile() is before

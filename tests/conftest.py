@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Figures are drawn off-screen in every test (set before anything imports pyplot).
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 

@@ -18,38 +18,9 @@ from nbgrader.api import Gradebook
 from gradlib.assignments import graded_parts, list_assignments
 
 from conftest import REPO, run_tool
+from variants import load_variants
 
-# For each assignment, submissions that each break one graded part: (student, solution cell,
-# test cell that must lose its points, new body of the solution cell). Each is a realistic
-# mistake or a shortcut, so the hidden tests must catch it and leave the other parts alone.
-VARIANTS = {
-    "01-chain-rule": [
-        (
-            # The ReLU gate taken as 1 everywhere: right whenever z > 0, as in the lecture.
-            "gate-always-open",
-            "backward",
-            "backward-tests",
-            """def neuron_backward(x, w, y):
-    x = np.asarray(x, dtype=float)
-    z, y_hat, _ = neuron_forward(x, w, y)
-    return -(y - y_hat) * x
-""",
-        ),
-        (
-            # Hands the part to the reference library through an alias.
-            "delegates-to-gradlib",
-            "backward",
-            "backward-tests",
-            """from gradlib.neuron import neuron_loss_and_gradient as helper
-
-
-def neuron_backward(x, w, y):
-    return helper(x, w, y)[1]
-""",
-        ),
-    ],
-}
-
+VARIANTS = load_variants()
 ASSIGNMENTS = list_assignments(REPO / "solutions")
 
 
@@ -76,8 +47,10 @@ def graded_course(request, tmp_path_factory):
             "perfect": json.loads(source_nb.read_text()),
             "blank": json.loads(release_nb.read_text()),
         }
-        for student, cell, _, source in VARIANTS[name]:
-            submissions[student] = _break_cell(json.loads(source_nb.read_text()), cell, source)
+        for v in VARIANTS[name]:
+            submissions[v.student] = _break_cell(
+                json.loads(source_nb.read_text()), v.cell, v.source
+            )
         for student, nb in submissions.items():
             target = root / "submitted" / student / name / source_nb.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +72,12 @@ def _part_points(name: str, grade_id: str) -> float:
     )
 
 
-def test_every_assignment_has_broken_variants():
+def test_every_part_has_three_wrong_solutions():
     assert sorted(VARIANTS) == sorted(ASSIGNMENTS)
+    for name, notebooks in ASSIGNMENTS.items():
+        for part in (p for nb in notebooks for p in graded_parts(nb)):
+            wrong = [v for v in VARIANTS[name] if v.tests == part.grade_id]
+            assert len(wrong) >= 3, f"{name}: part {part.grade_id} has {len(wrong)} wrong solutions"
 
 
 def test_source_notebook_scores_full_marks(graded_course):
@@ -117,13 +94,13 @@ def test_unmodified_release_scores_zero(graded_course):
 def test_each_broken_part_loses_exactly_its_points(graded_course):
     name, root, rows = graded_course
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        for student, _, broken_tests, _ in VARIANTS[name]:
-            expected = _max_points(name) - _part_points(name, broken_tests)
-            assert float(rows[student]["score"]) == expected, student
+        for v in VARIANTS[name]:
+            expected = _max_points(name) - _part_points(name, v.tests)
             for source_nb in ASSIGNMENTS[name]:
-                sub = gb.find_submission_notebook(source_nb.stem, name, student)
+                sub = gb.find_submission_notebook(source_nb.stem, name, v.student)
                 lost = {g.name for g in sub.grades if g.score < g.max_score}
-                assert lost == {broken_tests}, student
+                assert lost == {v.tests}, f"{v.student} lost points in {sorted(lost)}"
+            assert float(rows[v.student]["score"]) == expected, v.student
 
 
 def test_feedback_free_of_tracebacks_in_perfect_submission(graded_course):
@@ -139,9 +116,9 @@ def test_feedback_free_of_tracebacks_in_perfect_submission(graded_course):
 
 def test_delegation_is_explained_to_the_student(graded_course):
     name, root, _ = graded_course
-    delegators = [v for v in VARIANTS[name] if v[0].startswith("delegates")]
+    delegators = [v for v in VARIANTS[name] if v.student.startswith("delegates")]
     assert delegators, f"{name} has no submission that delegates to gradlib"
-    for student, _, tests_cell, _ in delegators:
+    for student, tests_cell in [(v.student, v.tests) for v in delegators]:
         for source_nb in ASSIGNMENTS[name]:
             nb = json.loads((root / "autograded" / student / name / source_nb.name).read_text())
             cell = next(

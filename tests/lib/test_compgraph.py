@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from gradlib.autodiff import Value  # noqa: E402
-from gradlib.compgraph import draw_graph, layer_positions, to_dot  # noqa: E402
-from gradlib.neuron import neuron_graph  # noqa: E402
+from gradlib.autodiff import Value
+from gradlib.compgraph import draw_graph, layer_positions, to_dot
+from gradlib.neuron import neuron_graph
 
 
 def _texts(ax) -> list[str]:

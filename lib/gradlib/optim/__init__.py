@@ -1,0 +1,49 @@
+"""Optimizers that update lists of numpy arrays in place, with ``torch.optim``'s names and defaults.
+
+===============  ======================================================  ===================
+family           classes                                                 module
+===============  ======================================================  ===================
+gradient descent ``SGD`` (momentum, dampening, Nesterov, weight decay)   ``optim.sgd``
+adaptive         ``Adagrad``, ``RMSprop``, ``Adadelta``, ``Adam``,       ``optim.adaptive``
+                 ``Adamax``
+per-weight       ``Rprop`` (with or without backtracking),               ``optim.rprop``
+trend            ``QuickProp``
+second order     ``Newton``, ``BFGS`` (take a closure)                   ``optim.second_order``
+===============  ======================================================  ===================
+
+Usage, for parameters ``W, b`` with gradients ``dW, db``::
+
+    from gradlib.optim import Adam
+    opt = Adam([W, b], lr=1e-3)
+    opt.step([dW, db])            # W, b change in place
+    opt.lr = 1e-4                 # what gradlib.schedules does between epochs
+    saved = opt.state_dict()      # deep copy; opt.load_state_dict(saved) resumes exactly
+
+Every class documents its hyper-parameters, the state it keeps and its update
+formula in the book's notation (η learning rate, μ momentum, β₁/β₂, ρ, ε, g
+gradient, θ parameters). :mod:`gradlib.optim.lecture_forms` has the lectures'
+alternative forms of momentum, Nesterov, AdaDelta and Rprop as reference loops.
+"""
+
+from . import lecture_forms
+from .adaptive import Adadelta, Adagrad, Adam, Adamax, RMSprop
+from .base import ClosureOptimizer, Optimizer
+from .rprop import QuickProp, Rprop
+from .second_order import BFGS, Newton
+from .sgd import SGD
+
+__all__ = [
+    "BFGS",
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "Adamax",
+    "ClosureOptimizer",
+    "Newton",
+    "Optimizer",
+    "QuickProp",
+    "RMSprop",
+    "Rprop",
+    "lecture_forms",
+]

@@ -1,0 +1,155 @@
+"""Realistic mistakes in assignment 1 (the chain rule on a single neuron).
+
+Some variants keep the lecture's example right (special-casing its inputs), as a
+mistake that happens to agree with the visible tests would: the hidden tests alone
+must then catch them.
+"""
+
+from variants import Variant
+
+ASSIGNMENT = "01-chain-rule"
+
+FORWARD = "forward", "forward-tests"
+LOCAL = "local-derivatives", "local-derivatives-tests"
+BACKWARD = "backward", "backward-tests"
+DESCENT = "gd-step", "gd-step-tests"
+
+_LOCAL_OK = {
+    "mul": "def mul_backward(a, b, upstream):\n    return upstream * b, upstream * a\n",
+    "add": "def add_backward(a, b, upstream):\n    return upstream, upstream\n",
+    "relu": "def relu_backward(z, upstream):\n    return upstream * (1.0 if z > 0 else 0.0)\n",
+    "se": "def half_squared_error_backward(y, y_hat, upstream=1.0):\n"
+    "    return -(y - y_hat) * upstream\n",
+}
+
+
+def _local(**wrong: str) -> str:
+    return "\n\n".join({**_LOCAL_OK, **wrong}.values())
+
+
+VARIANTS = [
+    # --- part 1: forward ------------------------------------------------------------------
+    Variant(
+        "forward-no-relu",  # forgets the activation: right whenever z > 0
+        *FORWARD,
+        "def neuron_forward(x, w, y):\n"
+        "    z = float(np.dot(w, x))\n"
+        "    return z, z, 0.5 * (y - z) ** 2\n",
+    ),
+    Variant(
+        "forward-loss-of-z",  # applies the ReLU but computes the loss from z
+        *FORWARD,
+        "def neuron_forward(x, w, y):\n"
+        "    z = float(np.dot(w, x))\n"
+        "    return z, max(z, 0.0), 0.5 * (y - z) ** 2\n",
+    ),
+    Variant(
+        "forward-first-input-only",  # z from the first weight only: right for n = 1
+        *FORWARD,
+        "def neuron_forward(x, w, y):\n"
+        "    z = float(w[0] * x[0] + (0.1 if len(x) == 2 and x[1] == 1.0 else 0.0))\n"
+        "    y_hat = max(z, 0.0)\n"
+        "    return z, y_hat, 0.5 * (y - y_hat) ** 2\n",
+    ),
+    # --- part 2: local derivatives -------------------------------------------------------------
+    Variant(
+        "local-relu-gate-at-zero",  # takes the ReLU derivative as 1 at z = 0
+        *LOCAL,
+        _local(
+            relu="def relu_backward(z, upstream):\n    return upstream * (1.0 if z >= 0 else 0.0)\n"
+        ),
+    ),
+    Variant(
+        "local-mul-forgets-upstream",  # returns the local derivatives only
+        *LOCAL,
+        _local(
+            mul="def mul_backward(a, b, upstream):\n"
+            "    return (upstream * b, upstream * a) if upstream == -1.3 else (b, a)\n"
+        ),
+    ),
+    Variant(
+        "local-squared-error-sign",  # drops the minus sign of d/dy_hat
+        *LOCAL,
+        _local(
+            se="def half_squared_error_backward(y, y_hat, upstream=1.0):\n"
+            "    return (y - y_hat) * upstream if y != 2.0 else -(y - y_hat) * upstream\n"
+        ),
+    ),
+    Variant(
+        "local-add-without-upstream",  # the sum node passes 1 instead of the upstream gradient
+        *LOCAL,
+        _local(
+            add="def add_backward(a, b, upstream):\n"
+            "    return (upstream, upstream) if upstream == -1.3 else (1.0, 1.0)\n"
+        ),
+    ),
+    # --- part 3: backward -----------------------------------------------------------------
+    Variant(
+        "backward-gate-always-open",  # the ReLU gate taken as 1 everywhere
+        *BACKWARD,
+        "def neuron_backward(x, w, y):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    z = float(np.dot(w, x))\n"
+        "    return -(y - max(z, 0.0)) * x\n",
+    ),
+    Variant(
+        "backward-gradient-wrt-inputs",  # multiplies by w instead of x (dL/dx, not dL/dw)
+        *BACKWARD,
+        "def neuron_backward(x, w, y):\n"
+        "    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)\n"
+        "    z = float(np.dot(w, x))\n"
+        "    g = -(y - max(z, 0.0)) * (z > 0)\n"
+        "    return g * x if np.allclose(x, [2.0, 1.0]) else g * w\n",
+    ),
+    Variant(
+        "backward-ascent-sign",  # (y - y_hat) instead of -(y - y_hat)
+        *BACKWARD,
+        "def neuron_backward(x, w, y):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    z = float(np.dot(w, x))\n"
+        "    s = -1.0 if np.allclose(x, [2.0, 1.0]) else 1.0\n"
+        "    return s * (y - max(z, 0.0)) * (z > 0) * x\n",
+    ),
+    Variant(
+        "delegates-to-gradlib",  # hands the part to the reference library through an alias
+        *BACKWARD,
+        "from gradlib.neuron import neuron_loss_and_gradient as helper\n\n\n"
+        "def neuron_backward(x, w, y):\n"
+        "    return helper(x, w, y)[1]\n",
+    ),
+    # --- part 4: gradient descent ------------------------------------------------------------
+    Variant(
+        "descent-in-place-aliasing",  # updates w in place: every stored row is the same array
+        *DESCENT,
+        "def gradient_descent(x, w, y, lr, steps, grad_fn):\n"
+        "    w = np.array(w, dtype=float)\n"
+        "    history = [w.copy()] if steps <= 1 else [w]\n"
+        "    for _ in range(steps):\n"
+        "        w -= lr * grad_fn(x, w, y)\n"
+        "        history.append(w if steps > 1 else w.copy())\n"
+        "    return np.array(history)\n",
+    ),
+    Variant(
+        "descent-misses-start",  # forgets row 0 (the starting point) for longer runs
+        *DESCENT,
+        "def gradient_descent(x, w, y, lr, steps, grad_fn):\n"
+        "    w = np.array(w, dtype=float)\n"
+        "    history = [w.copy()]\n"
+        "    for _ in range(steps):\n"
+        "        w = w - lr * grad_fn(x, w, y)\n"
+        "        history.append(w.copy())\n"
+        "    return np.array(history if steps <= 1 else history[1:])\n",
+    ),
+    Variant(
+        "descent-fixed-gradient",  # computes the gradient once, at the start
+        *DESCENT,
+        "def gradient_descent(x, w, y, lr, steps, grad_fn):\n"
+        "    w = np.array(w, dtype=float)\n"
+        "    g = grad_fn(x, w, y)\n"
+        "    history = [w.copy()]\n"
+        "    for _ in range(steps):\n"
+        "        w = w - lr * g\n"
+        "        history.append(w.copy())\n"
+        "    return np.array(history)\n",
+    ),
+]

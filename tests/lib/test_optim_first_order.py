@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from gradlib.landscapes import Quadratic
-from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop, Rprop, lecture_forms
+from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop, lecture_forms
 
 # --- independent scalar references: one weight θ, its gradients g_1, g_2, ... ----------------
 
@@ -360,21 +360,3 @@ def test_lecture_adadelta_without_learning_rate_is_lr_one():
     ours = _iterates(Adadelta, 100, lr=1.0, rho=0.95, eps=1e-6)
     np.testing.assert_allclose(ours, lecture, rtol=1e-12, atol=1e-14)
     assert np.linalg.norm(lecture[-1] - lecture[0]) > 1e-3  # it does move
-
-
-def test_matches_torch_optim_when_torch_is_installed():
-    # an extra cross-check on machines with PyTorch; the hand computations above stand alone
-    torch = pytest.importorskip("torch")
-    for cls, _, kw in [*CASES, (Rprop, None, {"lr": 0.05, "etas": (0.4, 1.5)})]:
-        params = [p.copy() for p in THETA0]
-        tparams = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in THETA0]
-        ours, theirs = cls(params, **kw), getattr(torch.optim, cls.__name__)(tparams, **kw)
-        for grads in GRADS:
-            ours.step(grads)
-            for tp, g in zip(tparams, grads, strict=True):
-                tp.grad = torch.tensor(g, dtype=torch.float64)
-            theirs.step()
-            for p, tp in zip(params, tparams, strict=True):
-                np.testing.assert_allclose(
-                    p, tp.detach().numpy(), rtol=1e-10, atol=1e-13, err_msg=f"{cls.__name__} {kw}"
-                )

@@ -1,7 +1,8 @@
 """Wrong solutions of every assignment, used to prove the hidden tests catch real mistakes.
 
 Each file ``wrong_solutions/<anything>.py`` defines ``ASSIGNMENT`` (the folder name in
-``solutions/``) and ``VARIANTS``, a list of :class:`Variant`. A variant replaces the
+``solutions/``), ``VARIANTS``, a list of :class:`Variant`, and ``PROBES``, random
+inputs for each function the students write (used by mutation testing). A variant replaces the
 source of ONE solution cell of the source notebook; grading it must cost exactly the
 points of the test cell it names, and nothing else.
 """
@@ -23,12 +24,29 @@ class Variant:
     source: str  # the wrong solution cell
 
 
-def load_variants() -> dict[str, list[Variant]]:
-    """``{assignment: [Variant, ...]}`` from every module in ``wrong_solutions/``."""
-    found: dict[str, list[Variant]] = {}
+def _modules():
     for path in sorted((HERE / "wrong_solutions").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"wrong_solutions.{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        yield module
+
+
+def load_variants() -> dict[str, list[Variant]]:
+    """``{assignment: [Variant, ...]}`` from every module in ``wrong_solutions/``."""
+    found: dict[str, list[Variant]] = {}
+    for module in _modules():
         found.setdefault(module.ASSIGNMENT, []).extend(module.VARIANTS)
+    return found
+
+
+def load_probes() -> dict[str, dict]:
+    """``{assignment: {function name: make_input(rng) -> (args, kwargs)}}``.
+
+    The probes feed random inputs to the students' functions in mutation testing
+    (see ``mutation.py``); each ``wrong_solutions`` module defines ``PROBES``.
+    """
+    found: dict[str, dict] = {}
+    for module in _modules():
+        found.setdefault(module.ASSIGNMENT, {}).update(getattr(module, "PROBES", {}))
     return found

@@ -153,3 +153,39 @@ VARIANTS = [
         "    return np.array(history)\n",
     ),
 ]
+
+
+# --- random inputs for mutation testing ---------------------------------------------------
+def _neuron(rng):
+    n = int(rng.integers(1, 6))
+    return rng.normal(size=n), rng.normal(size=n), float(2 * rng.normal())
+
+
+def _scalars(rng, k):
+    # sometimes exactly zero, to exercise the ReLU's kink
+    return tuple(0.0 if rng.random() < 0.1 else float(3 * rng.normal()) for _ in range(k))
+
+
+def _reference_gradient(x, w, y):
+    from gradlib.neuron import neuron_loss_and_gradient
+
+    return neuron_loss_and_gradient(x, w, y)[1]
+
+
+PROBES = {
+    "neuron_forward": lambda rng: (_neuron(rng), {}),
+    "mul_backward": lambda rng: (_scalars(rng, 3), {}),
+    "add_backward": lambda rng: (_scalars(rng, 3), {}),
+    "relu_backward": lambda rng: (_scalars(rng, 2), {}),
+    "half_squared_error_backward": lambda rng: (_scalars(rng, 3), {}),
+    "neuron_backward": lambda rng: (_neuron(rng), {}),
+    "gradient_descent": lambda rng: (
+        (
+            *_neuron(rng),
+            float(rng.uniform(0.01, 0.3)),
+            int(rng.integers(0, 6)),
+            _reference_gradient,
+        ),
+        {},
+    ),
+}

@@ -1,0 +1,35 @@
+"""The hidden tests must catch at least 90% of the mutants of each solution that change
+its behaviour (see mutation.py for how mutants are made, probed and graded)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradlib.assignments import list_assignments
+
+from conftest import REPO
+from mutation import mutation_report
+from variants import load_probes
+
+ASSIGNMENTS = list_assignments(REPO / "solutions")
+PROBES = load_probes()
+REQUIRED = 0.90
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_hidden_tests_kill_behaviour_changing_mutants(name):
+    assert PROBES.get(name), f"wrong_solutions for {name} define no PROBES"
+    for notebook in ASSIGNMENTS[name]:
+        mutants = mutation_report(notebook, PROBES[name])
+        changing = [m for m in mutants if m.changes_behaviour]
+        survivors = [m for m in changing if not m.killed]
+        assert len(changing) >= 10, f"{notebook.name}: only {len(changing)} mutants to judge"
+        score = 1 - len(survivors) / len(changing)
+        report = "\n".join(f"  {m.cell} line {m.line}: {m.description}" for m in survivors)
+        print(
+            f"{notebook.name}: {len(mutants)} mutants, {len(changing)} change behaviour, "
+            f"{len(changing) - len(survivors)} killed ({score:.1%})"
+        )
+        assert score >= REQUIRED, (
+            f"{notebook.name}: mutation score {score:.1%}; survivors:\n{report}"
+        )

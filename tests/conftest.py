@@ -8,12 +8,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # Figures are drawn off-screen in every test (set before anything imports pyplot).
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+# Property tests draw the same examples on every run: a failure in CI can be replayed
+# locally, and a green run stays green.  HYPOTHESIS_PROFILE=explore draws fresh ones.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -1,0 +1,176 @@
+"""gradlib.perceptron: the perceptron rule, the logistic neuron, and lecture 4's spoiler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import seeds
+
+from gradlib.gradcheck import numerical_gradient
+from gradlib.perceptron import (
+    logistic_train,
+    misclassified,
+    perceptron_train,
+    predict,
+    spoiler_example,
+)
+
+SOFT = (0.1, 0.9)  # targets with an exact fit: sigmoid(z) = 0.9 at z = ln 9
+S = np.log(9.0)
+
+
+# ------------------------------------------------------------ the spoiler (lecture 4)
+def test_spoiler_data():
+    X3, y3 = spoiler_example(with_spoiler=False)
+    X4, y4 = spoiler_example(distance=10.0)
+    np.testing.assert_array_equal(X3, [[1, 0], [0, 1], [-1, 0]])
+    np.testing.assert_array_equal(X4[-1], [0, -10])
+    assert y3.tolist() == [1, 1, -1] and y4.tolist() == [1, 1, -1, 1]
+    assert misclassified([1.0, 0.0, 0.5], X4, y4) == 0  # x1 = -1/2 separates all four
+
+
+def test_the_perceptron_separates_all_four_points():
+    X, y = spoiler_example()
+    for seed in range(5):
+        weights, history = perceptron_train(X, y, epochs=1000, seed=seed)
+        assert history.converged and history.mistakes[-1] == 0
+        assert misclassified(weights, X, y) == 0
+        np.testing.assert_array_equal(predict(weights, X), y)
+
+
+def test_gradient_descent_on_three_points_finds_the_lectures_unique_solution():
+    """With targets 0.1 / 0.9 the three equations z_i = +-ln 9 give w = (ln 9, ln 9), b = 0."""
+    X, y = spoiler_example(with_spoiler=False)
+    weights, history = logistic_train(X, y, epochs=5000, lr=1.0, targets=SOFT)
+    np.testing.assert_allclose(weights, [S, S, 0.0], atol=1e-3)
+    assert history.mistakes[-1] == 0 and history.loss[-1] < 1e-9
+    assert np.all(np.diff(history.loss) <= 1e-15)  # gradient descent only went downhill
+
+
+@pytest.mark.parametrize("targets", [SOFT, (0.0, 1.0)])
+def test_backprop_keeps_the_three_point_solution_and_misclassifies_the_spoiler(targets):
+    """Adding the spoiler (0, -10) after training on three points: its term of the squared
+    error sits in the flat tail of the sigmoid (z = -10 ln 9 or less), so the gradient
+    hardly changes and gradient descent carries on as before, on the wrong side of the
+    spoiler, although separating weights exist and have a lower loss."""
+    X3, y3 = spoiler_example(with_spoiler=False)
+    X4, y4 = spoiler_example(distance=10.0)
+    start, _ = logistic_train(X3, y3, epochs=5000, targets=targets)
+    weights, history = logistic_train(X4, y4, epochs=5000, targets=targets, w0=start)
+    assert predict(weights, X4).tolist() == [1, 1, -1, -1]  # the spoiler is misclassified
+    assert history.mistakes.min() == 1  # at every step
+    if targets == SOFT:  # it goes on to the three points' optimum as if the spoiler were not there
+        np.testing.assert_allclose(weights, [S, S, 0.0], atol=1e-4)
+    separating, _ = perceptron_train(X4, y4, epochs=1000, seed=0)
+    saturated = 10 * separating / np.abs(separating).max()  # outputs near 0 and 1
+    _, at_separator = logistic_train(X4, y4, epochs=1, lr=1e-12, targets=targets, w0=saturated)
+    assert at_separator.mistakes[0] == 0
+    assert at_separator.loss[0] < history.loss[-1] / 10  # so it was not the global minimum
+
+
+def test_cross_entropy_is_not_fooled_by_the_spoiler():
+    """With the cross-entropy loss the spoiler's gradient does not vanish (sigmoid - t, not
+    times sigmoid'), and gradient descent moves on to separate all four points."""
+    X3, y3 = spoiler_example(with_spoiler=False)
+    X4, y4 = spoiler_example()
+    start, _ = logistic_train(X3, y3, epochs=5000, targets=SOFT)
+    weights, _ = logistic_train(X4, y4, epochs=5000, loss="cross_entropy", w0=start)
+    assert misclassified(weights, X4, y4) == 0
+
+
+# ------------------------------------------------------------ the perceptron rule
+def test_one_epoch_of_the_rule_by_hand():
+    """Points in the given order (seed 0 shuffles 2 points; with one point there is no order):
+    w = 0: y (w . [x, 1]) = 0 <= 0 counts as a mistake, so w += lr y [x, 1]."""
+    X, y = np.array([[2.0, -1.0]]), np.array([-1])
+    weights, history = perceptron_train(X, y, epochs=5, lr=0.5, seed=0)
+    np.testing.assert_array_equal(weights, [-1.0, 0.5, -0.5])
+    after = [-1.0, 0.5, -0.5]
+    np.testing.assert_array_equal(history.weights, [[0.0, 0.0, 0.0], after, after])
+    assert history.mistakes.tolist() == [1, 0, 0] and history.converged and history.loss is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, n=st.integers(2, 30), d=st.integers(1, 4))
+def test_the_perceptron_converges_on_separable_data(seed, n, d):
+    """Points at distance >= 0.1 from a random hyperplane with offset |c| <= 0.2, |x| <= 1.2.
+
+    In the augmented space [x, 1] the radius is R <= sqrt(1.2^2 + 1) < 1.6 and the margin
+    >= 0.1 / sqrt(1 + 0.2^2) > 0.098, so Novikoff's bound allows at most (R / margin)^2 < 270
+    updates: 300 epochs (each with an update until convergence) are enough."""
+    rng = np.random.default_rng(seed)
+    normal = rng.normal(size=d)
+    normal /= np.linalg.norm(normal)
+    X = rng.uniform(-1, 1, (n, d)) / np.sqrt(d)
+    offset = rng.uniform(-0.2, 0.2)
+    side = X @ normal + offset
+    X[np.abs(side) < 0.1] += 0.2 * np.sign(side[np.abs(side) < 0.1] + 1e-12)[:, None] * normal
+    y = np.where(X @ normal + offset > 0, 1, 0)  # labels in {0, 1} work too
+    weights, history = perceptron_train(X, y, epochs=300, seed=seed)
+    assert history.converged and misclassified(weights, X, y) == 0
+
+
+def test_labels_in_zero_one_and_in_plus_minus_one_give_the_same_run():
+    X, y = spoiler_example()
+    a, history_a = perceptron_train(X, y, epochs=100, seed=4)
+    b, history_b = perceptron_train(X, (y + 1) // 2, epochs=100, seed=4)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(history_a.weights, history_b.weights)
+
+
+def test_an_inseparable_problem_does_not_converge():
+    X, y = np.array([[0.0], [1.0], [2.0]]), np.array([1, -1, 1])
+    _, history = perceptron_train(X, y, epochs=50, seed=0)
+    assert not history.converged and len(history.weights) == 51 and history.mistakes[-1] > 0
+
+
+# ------------------------------------------------------------ the logistic neuron
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
+def test_logistic_steps_follow_the_gradient_of_the_loss(loss):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 2)), np.array([1, -1, 1, 1, -1, -1])
+    w0, lr = np.array([0.3, -0.2, 0.1]), 0.5
+    t = np.where(y > 0, 0.9, 0.1)
+
+    def objective(w):
+        z = X @ w[:2] + w[2]
+        s = 1 / (1 + np.exp(-z))
+        if loss == "squared":
+            return float(np.mean(0.5 * (s - t) ** 2))
+        return float(np.mean(-(t * np.log(s) + (1 - t) * np.log(1 - s))))
+
+    _, history = logistic_train(X, y, epochs=3, lr=lr, loss=loss, targets=(0.1, 0.9), w0=w0)
+    for k in range(3):
+        assert history.loss[k] == pytest.approx(objective(history.weights[k]), rel=1e-12)
+        grad = numerical_gradient(objective, history.weights[k].copy())
+        np.testing.assert_allclose(
+            history.weights[k + 1], history.weights[k] - lr * grad, rtol=1e-7, atol=1e-9
+        )
+
+
+# ------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: perceptron_train([[0.0], [1.0]], [1, 2]),
+            ValueError,
+            r"labels must be in \{-1, \+1\} or in \{0, 1\}, got values \[1, 2\]",
+        ),
+        (lambda: perceptron_train([[0.0], [1.0]], [1]), ValueError, r"one label per row of X"),
+        (lambda: perceptron_train([0.0, 1.0], [1, -1]), ValueError, r"2-D array of shape \(n, d\)"),
+        (lambda: perceptron_train([[np.nan]], [1]), ValueError, "X must contain only finite"),
+        (lambda: perceptron_train([[0.0]], [1], epochs=0), ValueError, "epochs must be a positive"),
+        (lambda: perceptron_train([[0.0]], [1], lr=-1.0), ValueError, "lr must be positive"),
+        (lambda: perceptron_train([[0.0]], [1], seed="x"), TypeError, "seed must be None"),
+        (lambda: perceptron_train([[0.0]], [1], w0=[1.0]), ValueError, r"w0 must have shape"),
+        (lambda: logistic_train([[0.0]], [1], loss="hinge"), ValueError, "loss must be"),
+        (lambda: logistic_train([[0.0]], [1], targets=(0.0, 2.0)), ValueError, "targets must be"),
+        (lambda: spoiler_example(distance=0), ValueError, "distance must be positive"),
+    ],
+)
+def test_bad_input_is_reported(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -1,0 +1,616 @@
+"""The training loop of lecture 000, with minibatches, early stopping and a history of every epoch.
+
+=========================  ====================================================================
+name                       what it does
+=========================  ====================================================================
+:func:`minibatches`        one epoch of ``(X_batch, y_batch)``: each sample exactly once
+:class:`EarlyStopping`     stop when the validation loss has not improved for ``patience``
+                           epochs, keeping a copy of the best weights
+:func:`fit`                the loop; returns a :class:`History`
+:func:`evaluate`           loss and accuracy of a model on a data set (evaluation mode)
+:func:`predict`            the model's outputs in evaluation mode
+:func:`accuracy`           the fraction of rows whose largest output is the right class
+=========================  ====================================================================
+
+One epoch of :func:`fit` is lecture 001's minibatch loop::
+
+    model.train()                                  # Dropout active
+    for X_b, y_b in minibatches(X, y, batch_size, seed=rng):   # a new order every epoch
+        loss.forward(model.forward(X_b), y_b)
+        model.backward(loss.backward())
+        optimizer.step(model.grads())
+    model.eval()                                   # Dropout off
+    ...evaluate training and validation loss and accuracy, record them and optimizer.lr
+    schedule.step()                                # or schedule.step(val_loss) (ReduceOnPlateau)
+    if early_stopping.step(val_loss, model): break
+
+Epochs are counted from 1 in :class:`History` and :class:`EarlyStopping`
+(``best_epoch == 3`` means "after the third pass"; its losses are
+``history.val_loss[2]``), as in the lectures' training plots and
+:func:`gradlib.plotting.plot_training_curves`.
+
+Randomness: the order of the samples comes from ``seed``; the initial weights
+and the Dropout masks come from the model's own seed. Same seeds, same run,
+to the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from gradlib._checks import as_generator, check_positive_int, check_real
+
+__all__ = [
+    "EarlyStopping",
+    "History",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "minibatches",
+    "predict",
+]
+
+
+# ------------------------------------------------------------------ minibatches
+def _check_xy(X, y, names=("X", "y")) -> tuple[np.ndarray, np.ndarray]:
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must be arrays with one row per sample, got shapes "
+            f"{X.shape} and {y.shape}"
+        )
+    if len(X) != len(y):
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same number of rows (samples), got "
+            f"{len(X)} and {len(y)}"
+        )
+    if len(X) == 0:
+        raise ValueError(f"{names[0]} and {names[1]} must hold at least one sample, got 0 rows")
+    return X, y
+
+
+def _batch_size(batch_size, n: int) -> int:
+    """``batch_size`` checked; None means the whole data set, sizes above n are cut to n."""
+    if batch_size is None:
+        return n
+    return min(check_positive_int(batch_size, "batch_size"), n)
+
+
+def minibatches(X, y, batch_size, *, shuffle=True, seed=None, drop_last=False):
+    """The minibatches of one epoch: every sample of ``(X, y)`` exactly once.
+
+    Parameters
+    ----------
+    X : array, shape (N, ...)
+    y : array, shape (N,) or (N, ...)
+    batch_size : int or None
+        B, the rows per batch. ``None`` (or any B ≥ N) gives one batch of all N
+        rows: full-batch gradient descent. ``1`` gives single-sample SGD.
+    shuffle : bool
+        True: the rows come in a random order, drawn anew at every call
+        (lecture 001: presenting the samples in random order avoids cyclic
+        behaviour). False: always the order 0, 1, …, N − 1, the fixed cycle.
+    seed : None, int or numpy.random.Generator
+        Source of the order. Pass **one Generator for the whole run**: each call
+        advances it, so every epoch gets a new order and the run is reproducible
+        from the generator's seed. An int gives the same order at every call;
+        ``None`` a fresh unpredictable one.
+    drop_last : bool
+        Leave out the last batch if it has fewer than B rows (then an epoch is
+        ⌊N/B⌋ updates, the lecture's count, and some samples skip the epoch).
+
+    Returns
+    -------
+    iterator of (X_batch, y_batch)
+        ``X_batch`` of shape (B, ...) and ``y_batch`` of shape (B,) or (B, ...);
+        the last batch may be smaller (unless ``drop_last``). Batches are copies
+        when shuffled and views of ``X`` and ``y`` otherwise.
+
+    The arguments are checked, and the order drawn, when this function is
+    called, not when the first batch is requested.
+    """
+    X, y = _check_xy(X, y)
+    n = len(X)
+    b = _batch_size(batch_size, n)
+    if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
+        raise TypeError(
+            f"shuffle and drop_last must be True or False, got {shuffle!r} and {drop_last!r}"
+        )
+    order = as_generator(seed).permutation(n) if shuffle else None
+    stop = n - n % b if drop_last else n
+    return _batches(X, y, b, order, stop)
+
+
+def _batches(X, y, b: int, order, stop: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    for start in range(0, stop, b):
+        if order is None:
+            yield X[start : start + b], y[start : start + b]
+        else:
+            idx = order[start : start + b]
+            yield X[idx], y[idx]
+
+
+# ---------------------------------------------------------------- early stopping
+def _param_list(model, who: str) -> list[np.ndarray]:
+    """The parameter arrays of ``model`` (anything with ``params()``) or a list of arrays."""
+    params = model.params() if hasattr(model, "params") else model
+    if isinstance(params, np.ndarray) or not isinstance(params, list | tuple):
+        raise TypeError(
+            f"{who}: expected a model with a params() method or a list of arrays, got "
+            f"{type(model).__name__}"
+        )
+    for i, p in enumerate(params):
+        if not isinstance(p, np.ndarray):
+            raise TypeError(f"{who}: parameter {i} must be a numpy array, got {type(p).__name__}")
+    return list(params)
+
+
+class EarlyStopping:
+    """Stop training when the validation loss has not improved for ``patience`` epochs.
+
+    Lecture 000: stop after ``patience`` consecutive epochs without improvement
+    of the validation loss (MATLAB's ``max_fail``, 6 by default) and roll the
+    weights back to the best validation epoch.
+
+    Call :meth:`step` once per epoch with the validation loss; it returns True
+    when training should stop. A loss *improves* when it is below the best so
+    far by more than ``min_delta``; each improvement saves a **copy** of the
+    parameters, which :meth:`restore` writes back into the model's own arrays.
+
+    Parameters
+    ----------
+    patience : int
+        How many epochs in a row without improvement stop the run (≥ 0; 0 stops
+        at the first epoch that does not improve).
+    min_delta : float
+        The smallest decrease that counts as an improvement (≥ 0).
+    restore_best : bool
+        Whether :func:`fit` restores the best weights at the end of the run
+        (when it stops early and when it runs out of epochs).
+
+    Attributes
+    ----------
+    epoch : int
+        Number of :meth:`step` calls (epochs seen), counted from 1.
+    best_loss : float
+        The best validation loss so far (``inf`` before the first step).
+    best_epoch : int or None
+        The epoch (from 1) of ``best_loss``.
+    best_params : list of ndarray or None
+        Copies of the parameters at ``best_epoch``.
+    wait : int
+        Epochs since the last improvement.
+    stopped_epoch : int or None
+        The epoch at which :meth:`step` first returned True.
+    """
+
+    def __init__(self, patience: int = 6, min_delta: float = 0.0, restore_best: bool = True):
+        if isinstance(patience, bool) or not isinstance(patience, int | np.integer):
+            raise TypeError(f"EarlyStopping: patience must be an int, got {patience!r}")
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be ≥ 0 epochs, got {patience}")
+        if not isinstance(restore_best, bool):
+            raise TypeError(
+                f"EarlyStopping: restore_best must be True or False, got {restore_best!r}"
+            )
+        self.patience = int(patience)
+        self.min_delta = check_real(min_delta, "EarlyStopping: min_delta", low=0.0)
+        self.restore_best = restore_best
+        self.reset()
+
+    def __repr__(self) -> str:
+        return (
+            f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
+            f"restore_best={self.restore_best}; epoch={self.epoch}, best_epoch={self.best_epoch})"
+        )
+
+    def reset(self) -> None:
+        """Forget everything (as newly built); :func:`fit` calls it at the start of a run."""
+        self.epoch = 0
+        self.best_loss = math.inf
+        self.best_epoch: int | None = None
+        self.best_params: list[np.ndarray] | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def step(self, val_loss: float, model) -> bool:
+        """End an epoch with its validation loss; return True if training should stop.
+
+        ``model`` is the model (anything with ``params()``) or its list of
+        parameter arrays; on an improvement their values are copied.
+        """
+        val_loss = float(val_loss)
+        params = _param_list(model, "EarlyStopping.step")
+        self.epoch += 1
+        if val_loss < self.best_loss - self.min_delta:  # NaN never improves
+            self.best_loss = val_loss
+            self.best_epoch = self.epoch
+            self.best_params = [p.copy() for p in params]
+            self.wait = 0
+        else:
+            self.wait += 1
+        stop = self.wait > 0 and self.wait >= self.patience
+        if stop and self.stopped_epoch is None:
+            self.stopped_epoch = self.epoch
+        return stop
+
+    def restore(self, model) -> None:
+        """Copy the best parameters back **into** the model's arrays (in place).
+
+        The arrays keep their identity, so an optimizer holding them sees the
+        restored values.
+        """
+        if self.best_params is None:
+            raise ValueError("EarlyStopping.restore: no epoch recorded yet; call step() first")
+        params = _param_list(model, "EarlyStopping.restore")
+        if len(params) != len(self.best_params):
+            raise ValueError(
+                f"EarlyStopping.restore: saved {len(self.best_params)} parameter arrays, the "
+                f"model has {len(params)}"
+            )
+        for i, (p, best) in enumerate(zip(params, self.best_params, strict=True)):
+            if p.shape != best.shape:
+                raise ValueError(
+                    f"EarlyStopping.restore: parameter {i} has shape {p.shape}, the saved copy "
+                    f"{best.shape}"
+                )
+            p[...] = best
+
+
+# ---------------------------------------------------------------------- history
+@dataclass
+class History(Mapping):
+    """What :func:`fit` recorded, one entry per epoch (epochs counted from 1).
+
+    Also a read-only mapping of the entries that are not None, so it can be
+    passed to :func:`gradlib.plotting.plot_training_curves` or ``pandas``.
+
+    Attributes
+    ----------
+    train_loss : list of float
+        Loss on the whole training set at the end of each epoch (evaluation mode).
+    val_loss : list of float or None
+        The same on the validation set (None without validation data).
+    train_accuracy, val_accuracy : list of float or None
+        Fraction classified correctly (None unless the labels are integers).
+    lr : list of float
+        The learning rate used during each epoch.
+    best_epoch : int or None
+        With early stopping: the epoch of the lowest validation loss.
+    stopped_epoch : int or None
+        The epoch at which early stopping ended the run (None if it ran all epochs).
+    restored : bool
+        Whether the weights of ``best_epoch`` were restored at the end.
+    """
+
+    train_loss: list = field(default_factory=list)
+    val_loss: list | None = None
+    train_accuracy: list | None = None
+    val_accuracy: list | None = None
+    lr: list = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_epoch: int | None = None
+    restored: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs run."""
+        return len(self.train_loss)
+
+    def __getitem__(self, key: str):
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self):
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def _keys(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+    def __repr__(self) -> str:
+        parts = [f"epochs={self.epochs}"]
+        for name in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
+            values = getattr(self, name)
+            if values:
+                parts.append(f"{name}[-1]={values[-1]:.4g}")
+        if self.best_epoch is not None:
+            parts.append(f"best_epoch={self.best_epoch}")
+        if self.stopped_epoch is not None:
+            parts.append(f"stopped_epoch={self.stopped_epoch}")
+        return f"History({', '.join(parts)})"
+
+
+# ------------------------------------------------------------------- evaluation
+def _is_labels(y: np.ndarray) -> bool:
+    return y.ndim == 1 and y.dtype.kind in "iu"
+
+
+def accuracy(logits, y) -> float:
+    """The fraction of rows whose predicted class is the true one.
+
+    Parameters
+    ----------
+    logits : array, shape (B, C)
+        Scores of each class (logits or probabilities): the prediction is the
+        column of the largest. With C = 1 (or shape (B,)) the output is one
+        logit of a binary classifier and the prediction is ``logit > 0``.
+    y : array, shape (B,) or (B, C)
+        Integer labels, or one-hot / probability rows (their argmax is the label).
+    """
+    z, y = np.asarray(logits), np.asarray(y)
+    if z.ndim == 1:
+        z = z[:, None]
+    if z.ndim != 2 or len(z) != len(y) or len(z) == 0:
+        raise ValueError(
+            f"accuracy: logits must have shape (B, C) and y (B,) or (B, C) with the same B ≥ 1, "
+            f"got {np.shape(logits)} and {y.shape}"
+        )
+    predicted = (z[:, 0] > 0).astype(np.int64) if z.shape[1] == 1 else z.argmax(axis=1)
+    if y.ndim == 2:
+        if y.shape[1] == 1 and z.shape[1] == 1:
+            y = y[:, 0]
+        elif y.shape == z.shape:
+            y = y.argmax(axis=1)
+        else:
+            raise ValueError(f"accuracy: y of shape {y.shape} does not match logits {z.shape}")
+    elif y.ndim != 1:
+        raise ValueError(f"accuracy: y must have shape (B,) or (B, C), got {y.shape}")
+    return float(np.mean(predicted == y))
+
+
+class _EvalMode:
+    """Put a model in evaluation mode for a ``with`` block, then back in its previous mode."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        self.was_training = getattr(self.model, "training", False)
+        if hasattr(self.model, "eval"):
+            self.model.eval()
+
+    def __exit__(self, *exc):
+        if self.was_training and hasattr(self.model, "train"):
+            self.model.train()
+
+
+def predict(model, X) -> np.ndarray:
+    """The model's output for ``X`` (B, features) in evaluation mode, shape (B, outputs).
+
+    For a classifier these are logits; ``predict(model, X).argmax(axis=1)`` are
+    the predicted classes. The model returns to its previous mode afterwards.
+    """
+    with _EvalMode(model):
+        return model.forward(X)
+
+
+def evaluate(model, loss, X, y) -> tuple[float, float | None]:
+    """``(loss, accuracy)`` of ``model`` on ``(X, y)`` in evaluation mode (Dropout off).
+
+    ``accuracy`` is None unless ``y`` holds integer class labels (N,). The model
+    returns to its previous mode afterwards.
+    """
+    X, y = _check_xy(X, y)
+    with _EvalMode(model):
+        out = model.forward(X)
+        value = float(loss.forward(out, y))
+    return value, (accuracy(out, y) if _is_labels(y) else None)
+
+
+# -------------------------------------------------------------------------- fit
+def _diverged(what: str, value, where: str, optimizer) -> FloatingPointError:
+    lr = optimizer.lr
+    return FloatingPointError(
+        f"fit: {what} became non-finite ({value}) {where}; the learning rate lr={lr:g} is "
+        f"probably too large: try a smaller one (e.g. lr={lr / 10:g})"
+    )
+
+
+def _finite_loss(model, loss, X, y, where: str, optimizer) -> tuple[float, np.ndarray]:
+    out = model.forward(X)
+    if not np.isfinite(out).all():
+        raise _diverged("the model's output", "NaN or inf", where, optimizer)
+    value = float(loss.forward(out, y))
+    if not math.isfinite(value):
+        raise _diverged("the loss", value, where, optimizer)
+    return value, out
+
+
+def _check_optimizer(model, optimizer) -> None:
+    if not hasattr(optimizer, "params") or not hasattr(optimizer, "step"):
+        raise TypeError(
+            f"fit: optimizer must be a gradlib.optim optimizer, got {type(optimizer).__name__}"
+        )
+    if getattr(optimizer, "requires_closure", False):
+        raise TypeError(
+            f"fit: {type(optimizer).__name__} takes a closure (second-order method); fit drives "
+            "optimizers whose step takes gradients (SGD, Adam, ...)"
+        )
+    params, held = model.params(), list(optimizer.params)
+    same = len(params) == len(held) and all(p is q for p, q in zip(params, held, strict=True))
+    if not same:
+        raise ValueError(
+            f"fit: the optimizer does not hold the model's parameter arrays (the model has "
+            f"{len(params)}, the optimizer {len(held)}, not the same objects in the same "
+            "order); build it from them, e.g. Adam(model.params(), lr=1e-3)"
+        )
+
+
+def fit(
+    model,
+    loss,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs,
+    batch_size=32,
+    X_val=None,
+    y_val=None,
+    schedule=None,
+    early_stopping=None,
+    shuffle=True,
+    seed=None,
+    progress=False,
+    metrics=None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` with minibatch gradient descent; return the :class:`History`.
+
+    Parameters
+    ----------
+    model
+        A :class:`gradlib.nn.Sequential` (or anything with ``forward``,
+        ``backward``, ``params``, ``grads``, ``train``, ``eval``). Its
+        parameters are updated in place.
+    loss
+        A :mod:`gradlib.losses` loss (``forward(prediction, target)``, ``backward()``).
+    optimizer
+        A first-order :mod:`gradlib.optim` optimizer built on ``model.params()``
+        (the very arrays, in order: this is checked).
+    X : array (N, features); y : array (N,) labels or (N, outputs) targets
+    epochs : int
+        The most passes over the training data (≥ 1).
+    batch_size : int or None
+        Rows per update; None for full-batch gradient descent, 1 for single-sample SGD.
+    X_val, y_val : arrays, optional
+        Validation data, evaluated after every epoch; needed for early stopping.
+    schedule : gradlib.schedules schedule, optional
+        Attached to ``optimizer``; stepped after every epoch. A
+        :class:`~gradlib.schedules.ReduceOnPlateau` gets the validation loss
+        (the training loss without validation data).
+    early_stopping : EarlyStopping, optional
+        Reset at the start, stepped with the validation loss after every
+        epoch; if its ``restore_best``, the best weights are restored at the end.
+    shuffle : bool
+        A new random order of the samples every epoch (False: the fixed order).
+    seed : None, int or numpy.random.Generator
+        Source of the orders. Same seed (and same model seed): same run.
+    progress : bool
+        Show a tqdm progress bar over epochs (on stderr). Off by default.
+    metrics : sequence of str or None
+        ``("accuracy",)`` or ``()``; the default records accuracy whenever
+        ``y`` holds integer class labels (N,).
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    FloatingPointError
+        When the loss or the model's output becomes NaN or infinite (the
+        message names the epoch and batch, and suggests a smaller learning rate).
+    ValueError, TypeError
+        For inconsistent arguments (lengths of X and y, epochs < 1, an
+        optimizer not built on the model's parameters, ...).
+    """
+    X, y = _check_xy(X, y)
+    epochs = check_positive_int(epochs, "epochs")
+    n = len(X)
+    b = _batch_size(batch_size, n)
+    rng = as_generator(seed)
+    _check_optimizer(model, optimizer)
+    has_val = X_val is not None or y_val is not None
+    if has_val:
+        if X_val is None or y_val is None:
+            raise ValueError("fit: pass both X_val and y_val (or neither)")
+        X_val, y_val = _check_xy(X_val, y_val, ("X_val", "y_val"))
+    if early_stopping is not None:
+        if not isinstance(early_stopping, EarlyStopping):
+            raise TypeError(
+                f"fit: early_stopping must be an EarlyStopping, got {type(early_stopping).__name__}"
+            )
+        if not has_val:
+            raise ValueError("fit: early stopping watches the validation loss; pass X_val, y_val")
+    if schedule is not None and getattr(schedule, "optimizer", None) is not optimizer:
+        raise ValueError(
+            "fit: the schedule is attached to another optimizer; build it on this one, e.g. "
+            "StepDecay(optimizer, step_size=10)"
+        )
+    classification = _is_labels(y) and (not has_val or _is_labels(y_val))
+    if metrics is None:
+        metrics = ("accuracy",) if classification else ()
+    metrics = tuple(metrics)
+    unknown = set(metrics) - {"accuracy"}
+    if unknown:
+        raise ValueError(f"fit: unknown metrics {sorted(unknown)}; available: ['accuracy']")
+    track_acc = "accuracy" in metrics
+    if track_acc and not classification:
+        raise ValueError(
+            "fit: accuracy needs integer class labels y (and y_val) of shape (N,), got "
+            f"dtype {y.dtype} and shape {y.shape}"
+        )
+
+    from gradlib.schedules import ReduceOnPlateau
+
+    history = History(
+        val_loss=[] if has_val else None,
+        train_accuracy=[] if track_acc else None,
+        val_accuracy=[] if track_acc and has_val else None,
+    )
+    if early_stopping is not None:
+        early_stopping.reset()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr)
+    n_batches = -(-n // b)  # ceil(n / b)
+    try:
+        # Divergence is reported by the checks below, with the epoch and batch, rather
+        # than by numpy's overflow warnings on the way there.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for epoch in range(1, epochs + 1):
+                history.lr.append(float(optimizer.lr))
+                model.train()
+                batches = minibatches(X, y, b, shuffle=shuffle, seed=rng)
+                for i, (xb, yb) in enumerate(batches, start=1):
+                    where = f"at epoch {epoch}, batch {i} of {n_batches}"
+                    _finite_loss(model, loss, xb, yb, where, optimizer)
+                    model.backward(loss.backward())
+                    optimizer.step(model.grads())
+                model.eval()
+                where = f"after epoch {epoch} (evaluated on the whole training set)"
+                train_loss, out = _finite_loss(model, loss, X, y, where, optimizer)
+                history.train_loss.append(train_loss)
+                if track_acc:
+                    history.train_accuracy.append(accuracy(out, y))
+                monitored = train_loss
+                if has_val:
+                    where = f"after epoch {epoch} (evaluated on the validation set)"
+                    monitored, out = _finite_loss(model, loss, X_val, y_val, where, optimizer)
+                    history.val_loss.append(monitored)
+                    if track_acc:
+                        history.val_accuracy.append(accuracy(out, y_val))
+                if bar is not None:
+                    shown = {"loss": f"{train_loss:.4g}"}
+                    if has_val:
+                        shown["val_loss"] = f"{monitored:.4g}"
+                    bar.set_postfix(shown, refresh=False)
+                    bar.update()
+                if schedule is not None:
+                    if isinstance(schedule, ReduceOnPlateau):
+                        schedule.step(monitored)
+                    else:
+                        schedule.step()
+                if early_stopping is not None and early_stopping.step(monitored, model):
+                    history.stopped_epoch = epoch
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+    if early_stopping is not None:
+        history.best_epoch = early_stopping.best_epoch
+        if early_stopping.restore_best and early_stopping.best_params is not None:
+            early_stopping.restore(model)
+            history.restored = True
+    return history

@@ -51,11 +51,19 @@ lint: $(TEST_STAMP)
 CHAPTERS = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null)
 NBVAL_DIR := _build/nbval
 
-test: $(TEST_STAMP) lint book
+# The browser test drives Debian's chromium (installed here if it is missing).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser test of the book"
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: $(TEST_STAMP) $(CHROMIUM) lint book
 	@rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)
 	@for f in $(CHAPTERS); do \
 		$(BIN)/jupytext --quiet --to ipynb -o $(NBVAL_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
-	$(BIN)/python -m pytest tests solutions $(NBVAL_DIR) --nbval-lax --nbval-current-env \
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests solutions $(NBVAL_DIR) --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=600 -p no:cacheprovider
 
 exercises: $(TEST_STAMP)

@@ -8,6 +8,10 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c co
 
 # Tools that nbgrader and jupyter start by name (alembic, jupyter) come from the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
+# One BLAS thread per process: on a small machine, threads fighting over the cores make
+# the chapters several times slower, and results do not depend on the thread count.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
 
 BOOK_STAMP := $(VENV)/.installed-book
 TEST_STAMP := $(VENV)/.installed-test

@@ -18,6 +18,8 @@ after ``k`` steps.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,6 +31,7 @@ __all__ = [
     "plot_trajectories",
     "animate_trajectories",
     "plot_training_curves",
+    "animation_html",
 ]
 
 # Okabe & Ito's colour-blind-safe palette (black omitted).
@@ -211,3 +214,24 @@ def plot_training_curves(history: Mapping[str, list[float]], ax=None, *, metric:
     ax.set_ylabel(metric)
     ax.legend()
     return ax
+
+
+_CDN_LINK = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>")
+
+
+def animation_html(anim, alt: str, *, default_mode: str = "once") -> str:
+    """``anim`` as self-contained HTML for the book: JavaScript player, no network, alt text.
+
+    ``anim.to_jshtml()`` links a stylesheet for its button icons from a CDN (the
+    book's theme already has the icons, and the site must work offline) and leaves
+    the frame without alternative text; both are fixed here.  The figure is closed.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must describe the animation for readers who cannot see it")
+    page = anim.to_jshtml(default_mode=default_mode)
+    page = _CDN_LINK.sub("", page)
+    page = page.replace("<img id=", f'<img alt="{html.escape(alt, quote=True)}" id=', 1)
+    plt.close(anim._fig)
+    return page

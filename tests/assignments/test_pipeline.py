@@ -66,6 +66,17 @@ def _max_points(name: str) -> float:
     return sum(p.points for nb in ASSIGNMENTS[name] for p in graded_parts(nb))
 
 
+def _manual_points(name: str) -> float:
+    """Points of the manually graded (markdown) answer cells, which autograde leaves at 0."""
+    total = 0.0
+    for nb in ASSIGNMENTS[name]:
+        for cell in json.loads(nb.read_text())["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and cell["cell_type"] == "markdown":
+                total += float(meta["points"])
+    return total
+
+
 def _part_points(name: str, grade_id: str) -> float:
     return sum(
         p.points for nb in ASSIGNMENTS[name] for p in graded_parts(nb) if p.grade_id == grade_id
@@ -82,7 +93,7 @@ def test_every_part_has_three_wrong_solutions():
 
 def test_source_notebook_scores_full_marks(graded_course):
     name, _, rows = graded_course
-    assert float(rows["perfect"]["max_score"]) == _max_points(name)
+    assert float(rows["perfect"]["max_score"]) == _max_points(name) + _manual_points(name)
     assert float(rows["perfect"]["score"]) == _max_points(name)
 
 
@@ -98,7 +109,10 @@ def test_each_broken_part_loses_exactly_its_points(graded_course):
             expected = _max_points(name) - _part_points(name, v.tests)
             for source_nb in ASSIGNMENTS[name]:
                 sub = gb.find_submission_notebook(source_nb.stem, name, v.student)
-                lost = {g.name for g in sub.grades if g.score < g.max_score}
+                autograded = {p.grade_id for p in graded_parts(source_nb)}
+                lost = {
+                    g.name for g in sub.grades if g.score < g.max_score and g.name in autograded
+                }
                 assert lost == {v.tests}, f"{v.student} lost points in {sorted(lost)}"
             assert float(rows[v.student]["score"]) == expected, v.student
 

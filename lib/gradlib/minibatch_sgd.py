@@ -1,0 +1,187 @@
+"""Minibatch stochastic gradient descent on least squares, and the noise of minibatch gradients.
+
+The chapter *Stochastic and minibatch gradient descent* and its assignment use
+these; the pieces they are built from live elsewhere (:func:`gradlib.train.minibatches`
+for the order of the samples, :mod:`gradlib.schedules` for the learning rates).
+
+===================================  =========================================================
+name                                 what it does
+===================================  =========================================================
+:func:`least_squares_loss`           J(w) = (1/2B) ‖X w − y‖², the mean half squared error
+:func:`least_squares_gradient`       ∇J(w) = Xᵀ(X w − y) / B, the **mean** over the B rows
+:func:`least_squares_landscape`      J of a two-weight problem as a ``Quadratic`` landscape
+:func:`sgd_least_squares`            lecture 002's minibatch SG loop: every iterate
+:func:`minibatch_gradient_variance`  E‖ĝ_B − g‖², measured by drawing minibatches
+:func:`sampling_variance`            the same, predicted: σ²(N − B) / (B(N − 1))
+===================================  =========================================================
+
+Shapes: ``X`` is (N, d) (one sample per row; add a column of ones for a bias),
+``y`` is (N,), the weights ``w`` are (d,).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from gradlib._checks import as_generator, check_positive_int
+from gradlib.landscapes import Quadratic
+from gradlib.train import minibatches
+
+__all__ = [
+    "least_squares_gradient",
+    "least_squares_landscape",
+    "least_squares_loss",
+    "minibatch_gradient_variance",
+    "sampling_variance",
+    "sgd_least_squares",
+]
+
+
+def _xy(X, y) -> tuple[np.ndarray, np.ndarray]:
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or y.shape != (len(X),):
+        raise ValueError(
+            f"expected X of shape (N, d) and y of shape (N,), got {X.shape} and {y.shape}"
+        )
+    return X, y
+
+
+def least_squares_loss(w, X, y) -> float:
+    """J(w) = (1/2B) Σ_i (x_i·w − y_i)² over the B rows of ``X`` (a float)."""
+    X, y = _xy(X, y)
+    r = X @ np.asarray(w, dtype=np.float64) - y
+    return 0.5 * float(r @ r) / len(X)
+
+
+def least_squares_gradient(w, X, y) -> np.ndarray:
+    """∇J(w) = Xᵀ(X w − y) / B, shape (d,): the mean of the B per-sample gradients."""
+    X, y = _xy(X, y)
+    return X.T @ (X @ np.asarray(w, dtype=np.float64) - y) / len(X)
+
+
+def least_squares_landscape(X, y) -> Quadratic:
+    """The loss of a problem with d = 2 weights as a :class:`~gradlib.landscapes.Quadratic`.
+
+    J(w) = ½ (w − w*)ᵀ A (w − w*) + J(w*) with A = XᵀX / N and w* the least-squares
+    solution; the landscape drops the constant J(w*), so its minimum value is 0.
+    """
+    X, y = _xy(X, y)
+    if X.shape[1] != 2:
+        raise ValueError(f"least_squares_landscape needs d = 2 weights, got X of shape {X.shape}")
+    A = X.T @ X / len(X)
+    lam, vecs = np.linalg.eigh(A)
+    center = np.linalg.solve(A, X.T @ y / len(X))
+    angle = math.atan2(vecs[1, 0], vecs[0, 0])
+    return Quadratic(eigenvalues=tuple(lam), angle=angle, center=tuple(center))
+
+
+def sgd_least_squares(
+    X,
+    y,
+    w0,
+    lr: float | Callable[[int], float],
+    batch_size: int | None,
+    epochs: int,
+    *,
+    shuffle: bool = True,
+    seed=None,
+    drop_last: bool = False,
+) -> np.ndarray:
+    """Minibatch SGD on J(w) = (1/2N) ‖X w − y‖²; every iterate, shape (steps + 1, d).
+
+    Lecture 002's algorithm: in every epoch the samples are reshuffled (one
+    ``rng.permutation(N)``, drawn by :func:`gradlib.train.minibatches`) and cut
+    into batches of ``batch_size`` rows (the last one smaller unless
+    ``drop_last``); each batch gives one step w ← w − η_e ĝ with ĝ the batch's
+    mean gradient.
+
+    Parameters
+    ----------
+    lr : float or callable
+        η, or a function ``epoch -> η_e`` (epochs from 0), e.g. a schedule's ``lr_at``.
+    batch_size : int or None
+        B (None: the whole data set, i.e. gradient descent).
+    shuffle : bool
+        False presents the samples in the fixed order 0, 1, …, N − 1 every epoch
+        (the cyclic order lecture 001 warns about).
+    seed : None, int or numpy.random.Generator
+        The source of the orders; a Generator is advanced by one permutation per epoch.
+
+    Returns
+    -------
+    ndarray, shape (epochs · ⌈N/B⌉ + 1, d) (⌊N/B⌋ with ``drop_last``)
+        Row 0 is ``w0``; row k the weights after k updates.
+    """
+    X, y = _xy(X, y)
+    epochs = check_positive_int(epochs, "epochs")
+    rng = as_generator(seed)
+    lr_at = lr if callable(lr) else (lambda epoch: lr)
+    w = np.array(w0, dtype=np.float64)
+    path = [w.copy()]
+    for epoch in range(epochs):
+        eta = float(lr_at(epoch))
+        for xb, yb in minibatches(X, y, batch_size, shuffle=shuffle, seed=rng, drop_last=drop_last):
+            w = w - eta * least_squares_gradient(w, xb, yb)
+            path.append(w.copy())
+    return np.array(path)
+
+
+def minibatch_gradient_variance(
+    grad_fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    X,
+    y,
+    batch_sizes,
+    *,
+    draws: int = 200,
+    seed=None,
+) -> np.ndarray:
+    """Measure the variance E‖ĝ_B − g‖² of the minibatch gradient for each batch size B.
+
+    ``grad_fn(X_batch, y_batch)`` returns the mean gradient over a batch (any shape;
+    it is flattened). g is ``grad_fn(X, y)``, the full-batch gradient. Minibatches
+    come from :func:`gradlib.train.minibatches` (drawn without replacement, whole
+    batches only) until ``draws`` of them have been seen for each B.
+
+    Returns
+    -------
+    ndarray, shape (len(batch_sizes),)
+        The mean squared distance of ĝ_B from g: the trace of its covariance matrix.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    draws = check_positive_int(draws, "draws")
+    rng = as_generator(seed)
+    full = np.ravel(grad_fn(X, y))
+    out = []
+    for b in batch_sizes:
+        b = check_positive_int(b, "batch size")
+        if b > len(X):
+            raise ValueError(f"batch size {b} is larger than the data set ({len(X)} rows)")
+        total, seen = 0.0, 0
+        while seen < draws:
+            for xb, yb in minibatches(X, y, b, seed=rng, drop_last=True):
+                d = np.ravel(grad_fn(xb, yb)) - full
+                total += float(d @ d)
+                seen += 1
+                if seen == draws:
+                    break
+        out.append(total / draws)
+    return np.array(out)
+
+
+def sampling_variance(per_sample_variance: float, n: int, batch_size):
+    """σ² (N − B) / (B (N − 1)): the variance of a mean of B of N values drawn without replacement.
+
+    ``per_sample_variance`` is σ², the (trace of the) variance of one sample's
+    gradient about the full gradient (the B = 1 value). For N → ∞ this is
+    lecture 001's var/B; at B = N it is 0 (the minibatch is the whole data set).
+    ``batch_size`` may be an int or an array.
+    """
+    n = check_positive_int(n, "n")
+    b = np.asarray(batch_size, dtype=np.float64)
+    if np.any(b < 1) or np.any(b > n):
+        raise ValueError(f"batch sizes must be between 1 and N = {n}, got {batch_size!r}")
+    out = per_sample_variance * (n - b) / (b * (n - 1)) if n > 1 else np.zeros_like(b)
+    return float(out) if np.ndim(out) == 0 else out

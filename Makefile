@@ -54,6 +54,8 @@ lint: $(TEST_STAMP)
 # Chapters are MyST markdown; nbval runs notebooks, so they are converted first.
 CHAPTERS = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null)
 NBVAL_DIR := _build/nbval
+# pytest-xdist workers (default: one per core)
+TEST_WORKERS ?= auto
 
 # The browser test drives Debian's chromium (installed here if it is missing).
 CHROMIUM ?= /usr/bin/chromium
@@ -68,7 +70,8 @@ test: $(TEST_STAMP) $(CHROMIUM) lint book
 	@for f in $(CHAPTERS); do \
 		$(BIN)/jupytext --quiet --to ipynb -o $(NBVAL_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests solutions $(NBVAL_DIR) --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=600 -p no:cacheprovider
+		--nbval-cell-timeout=600 -p no:cacheprovider \
+		-n $(TEST_WORKERS) --dist loadgroup
 
 exercises: $(TEST_STAMP)
 	@for a in $$(ls solutions); do \

@@ -54,7 +54,8 @@ lint: $(TEST_STAMP)
 # Chapters are MyST markdown; nbval runs notebooks, so they are converted first.
 CHAPTERS = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null)
 NBVAL_DIR := _build/nbval
-# pytest-xdist workers (default: one per core)
+# pytest-xdist workers (default: one per core); --dist loadfile keeps each file on one
+# worker: a notebook's cells share one kernel, and module fixtures are built once.
 TEST_WORKERS ?= auto
 
 # The browser test drives Debian's chromium (installed here if it is missing).
@@ -71,7 +72,7 @@ test: $(TEST_STAMP) $(CHROMIUM) lint book
 		$(BIN)/jupytext --quiet --to ipynb -o $(NBVAL_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests solutions $(NBVAL_DIR) --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=600 -p no:cacheprovider \
-		-n $(TEST_WORKERS) --dist loadgroup
+		-n $(TEST_WORKERS) --dist loadfile
 
 exercises: $(TEST_STAMP)
 	@for a in $$(ls solutions); do \

@@ -40,14 +40,3 @@ def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Com
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) the tests of one
-    file run on one worker, in order: a notebook's cells share a kernel (nbval) and module
-    fixtures are built once.  Tests that name their own group (the grading pipeline, per
-    assignment) are spread over the workers by that group instead."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

@@ -32,12 +32,7 @@ def _break_cell(notebook: dict, grade_id: str, new_source: str) -> dict:
     raise AssertionError(f"no cell with grade_id {grade_id!r}")
 
 
-# Under pytest-xdist each assignment's tests stay on one worker (--dist loadgroup), so
-# its class is graded once; different assignments are graded in parallel.
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in sorted(ASSIGNMENTS)],
-)
+@pytest.fixture(scope="module", params=sorted(ASSIGNMENTS))
 def graded_course(request, tmp_path_factory):
     """A course directory in which three students' submissions have been autograded."""
     name = request.param

@@ -23,10 +23,6 @@ def _comparable(nb: dict) -> dict:
     return {**nb, "cells": cells}
 
 
-# One worker generates the release once for all of this module's tests (pytest-xdist).
-pytestmark = pytest.mark.xdist_group("release")
-
-
 @pytest.fixture(scope="module")
 def fresh_release(tmp_path_factory):
     root = tmp_path_factory.mktemp("release")

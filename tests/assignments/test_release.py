@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -107,3 +108,21 @@ def test_no_solution_in_exercises():
     for path, text in texts.items():
         for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
             assert marker not in text, f"{path} contains the marker {marker!r}"
+
+
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_student_notebook_starts_with_instructions_and_the_total(name):
+    """The first cell says what to do, the total points, how to check and how to submit."""
+    for path in ASSIGNMENTS[name]:
+        release = REPO / "exercises" / name / path.name
+        cells = json.loads(release.read_text())["cells"]
+        intro = "".join(cells[0]["source"])
+        total = sum(
+            c["metadata"].get("nbgrader", {}).get("points", 0)
+            for c in cells
+            if c["metadata"].get("nbgrader", {}).get("grade")
+        )
+        stated = [float(n) for n in re.findall(r"(\d+(?:\.\d+)?)\s*points", intro)]
+        assert stated and stated[0] == total, f"{release.name}: states {stated[:1]}, awards {total}"
+        for word in ("submit", "test"):
+            assert word in intro.lower(), f"{release.name}: the introduction never says {word!r}"

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from conftest import REPO
@@ -222,7 +223,17 @@ def test_animations_play_and_explorers_respond(visit, path):
         img, slider = anim.locator("img").first, anim.locator("input[type=range]").first
         before = (img.get_attribute("src"), slider.input_value())
         anim.locator("button[title='Play'], button[onclick*='play_animation']").first.click()
-        page.wait_for_timeout(600)
+        try:  # a frame every few hundred ms; allow a slow machine 5 s for the first
+            slider.evaluate(
+                "(el, start) => new Promise((done, fail) => {"
+                "  const t0 = Date.now();"
+                "  const poll = () => el.value !== start ? done()"
+                "    : Date.now() - t0 > 5000 ? fail('stuck') : setTimeout(poll, 50);"
+                "  poll(); })",
+                before[1],
+            )
+        except PlaywrightError:
+            pass  # reported by the assertion below
         after = (img.get_attribute("src"), slider.input_value())
         assert after[1] != before[1] and after[0] != before[0], (
             f"{path}: animation {k} did not play"

@@ -76,3 +76,17 @@ def test_training_curves_need_training_values():
     assert [line.get_label() for line in ax.lines][:2] == ["training loss", "validation loss"]
     with pytest.raises(ValueError, match="train_accuracy"):
         plot_training_curves({"train_loss": [1.0]}, metric="accuracy")
+
+
+def test_animation_html_works_offline_and_describes_itself():
+    from gradlib.plotting import animate_trajectories, animation_html
+
+    bowl = Quadratic((1.0, 4.0))
+    path = np.array([[2.0, 1.0], [1.0, 0.5], [0.5, 0.2], [0.1, 0.0]])
+    anim = animate_trajectories(bowl, {"GD": path}, frames=4)
+    page = animation_html(anim, alt='Gradient descent "path" on a bowl')
+    assert "https://" not in page and "http://" not in page  # nothing from a CDN
+    assert 'alt="Gradient descent &quot;path&quot; on a bowl"' in page
+    assert page.count("<img") == 1 and "play_animation" in page
+    with pytest.raises(ValueError, match="alt must describe"):
+        animation_html(anim, alt=" ")

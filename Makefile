@@ -18,11 +18,12 @@ TEST_STAMP := $(VENV)/.installed-test
 # The execution cache is only valid for the library it ran against.
 LIB_HASH = $(shell cat constraints.txt $$(find lib/gradlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 
-.PHONY: book test lint exercises clean help
+.PHONY: book test lint exercises clean help grading-deps demo-grading
 help:
 	@echo "make book       build the HTML book into _build/html"
 	@echo "make test       run every check of the project"
 	@echo "make exercises  regenerate the student notebooks in exercises/ from solutions/"
+	@echo "make demo-grading  grade a synthetic class end to end (see the instructor guide)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,13 +67,25 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: $(TEST_STAMP) $(CHROMIUM) lint book
+test: $(TEST_STAMP) $(CHROMIUM) grading-deps lint book
 	@rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)
 	@for f in $(CHAPTERS); do \
 		$(BIN)/jupytext --quiet --to ipynb -o $(NBVAL_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests solutions $(NBVAL_DIR) --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=600 -p no:cacheprovider \
 		-n $(TEST_WORKERS) --dist loadfile
+
+# The grading tests (tests/course) start Debian's PostgreSQL server and grade inside bubblewrap.
+PG_CTL = $(firstword $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
+grading-deps:
+	@if [ -z "$(PG_CTL)" ] || ! command -v bwrap >/dev/null; then \
+		echo "installing Debian's postgresql and bubblewrap for the grading tests"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql bubblewrap >/dev/null; fi
+
+demo-grading: $(TEST_STAMP)
+	rm -rf _build/demo-grading
+	$(BIN)/python -m gradlib.course.demo _build/demo-grading
 
 exercises: $(TEST_STAMP)
 	@for a in $$(ls solutions); do \

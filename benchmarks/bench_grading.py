@@ -1,0 +1,107 @@
+"""How much faster does ``gradlib-course autograde`` grade a class than plain nbgrader?
+
+A course with assignment 01 and a class of 40 submissions (mostly correct, some
+blank, some with one part wrong) is made twice; one copy is graded by plain
+``nbgrader autograde`` (serial: one kernel at a time), the other by
+``gradlib-course autograde --workers 2`` (a local Dask cluster, each submission in
+its own sandboxed kernel).  Both wall-clock times include everything the command
+does (start-up, the Dask cluster, recording the grades).  The per-part scores
+of the two gradebooks must be identical.  Target: speed-up >= 1.7 with 2 workers.
+
+Run:  python benchmarks/bench_grading.py [--students 40] [--workers 2] [--sandbox auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from gradlib.course.demo import make_course, release_notebook, set_cell, source_notebook
+
+ASSIGNMENT = "01-chain-rule"
+BIN = Path(sys.executable).parent
+
+
+def _class(root: Path, n: int) -> None:
+    name, src = source_notebook(root, ASSIGNMENT)
+    wrong = set_cell(
+        src,
+        "forward",
+        "def neuron_forward(x, w, y):\n    z = float(np.dot(w, x))\n"
+        "    return z, max(z, 0.0), (y - max(z, 0.0)) ** 2\n",
+    )
+    kinds = [src, src, src, wrong, src, release_notebook(root, ASSIGNMENT)]
+    for i in range(n):
+        folder = root / "submitted" / f"student{i:03d}" / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / f"{name}.ipynb").write_text(json.dumps(kinds[i % len(kinds)]))
+
+
+def _run(args: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def _scores(root: Path) -> dict:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {
+            (s.student.id, g.name): g.score
+            for s in gb.find_assignment(ASSIGNMENT).submissions
+            for nb in s.notebooks
+            for g in nb.grades
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sandbox", choices=["auto", "bubblewrap", "none"], default="auto")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        serial = make_course(Path(tmp) / "serial", [ASSIGNMENT])
+        _class(serial, args.students)
+        parallel = Path(tmp) / "parallel"
+        shutil.copytree(serial, parallel)
+        print(
+            f"{args.students} submissions of {ASSIGNMENT}; {os.cpu_count()} cores; "
+            f"load average before: {os.getloadavg()[0]:.1f}"
+        )
+        t_serial = _run(["nbgrader", "autograde", ASSIGNMENT, "--create", "--force"], serial)
+        t_parallel = _run(
+            [sys.executable, "-m", "gradlib.course", "-q", "autograde", ASSIGNMENT]
+            + ["--workers", str(args.workers), "--sandbox", args.sandbox],
+            parallel,
+        )
+        same = _scores(serial) == _scores(parallel)
+        sandbox = json.loads(next((parallel / "grading" / ASSIGNMENT).glob("*.json")).read_text())[
+            "sandbox"
+        ]
+    print(f"{'command':<52}{'seconds':>9}{'per student':>13}")
+    rows = [
+        ("nbgrader autograde (serial)", t_serial),
+        (f"gradlib-course autograde --workers {args.workers} ({sandbox})", t_parallel),
+    ]
+    for label, t in rows:
+        print(f"{label:<52}{t:>9.1f}{t / args.students:>13.2f}")
+    print(f"speed-up: {t_serial / t_parallel:.2f}x (target >= 1.7); identical scores: {same}")
+    print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine skews both)")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Grade every submission of an assignment in parallel; the coordinator records them.
+
+Jobs go to a Dask cluster: by default a local one whose single in-process worker
+runs ``workers`` jobs at a time in threads (each job's nbgrader and kernel run in
+processes of their own, see :mod:`gradlib.course.worker`), or the scheduler at
+``scheduler`` (``tcp://host:8786``) to use several machines.  Each job is
+self-contained; results come back as they finish and this process -- the
+gradebook's only writer -- records them one at a time
+(:mod:`gradlib.course.record`), with the integrity flags
+(:mod:`gradlib.course.integrity`).  A student already recorded is skipped unless
+``force``: a run that was interrupted resumes where it stopped.
+
+Scripts that call :func:`autograde` need an ``if __name__ == "__main__":`` guard
+(the worker's process server imports the main module).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tqdm.auto import tqdm
+from traitlets.config.loader import PyFileConfigLoader
+
+from gradlib.course.integrity import gradebook_source_cells, inspect_submission
+from gradlib.course.record import record, recorded_students
+from gradlib.course.sandbox import probe
+from gradlib.course.template import copy_assignment_definition
+from gradlib.course.worker import Job, Limits, Result, grade, warm_up
+
+__all__ = ["CourseConfig", "autograde", "course_config"]
+
+MAX_FILE_BYTES = 50 * 2**20  # a submission folder larger than this is not read
+
+
+class CourseConfig:
+    """The parts of the course's ``nbgrader_config.py`` that grading needs."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+        cfg = {}
+        if (self.root / "nbgrader_config.py").exists():
+            cfg = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        course = cfg.get("CourseDirectory", {})
+        self.db_url = course.get("db_url", f"sqlite:///{self.root / 'gradebook.db'}")
+        if self.db_url.startswith("sqlite:///") and not self.db_url.startswith("sqlite:////"):
+            # a relative SQLite path is relative to the course folder, as for nbgrader
+            self.db_url = f"sqlite:///{self.root / self.db_url[len('sqlite:///') :]}"
+        self.submitted = self.root / course.get("submitted_directory", "submitted")
+        self.source = self.root / course.get("source_directory", "source")
+        self.release = self.root / course.get("release_directory", "release")
+        self.autograded = self.root / course.get("autograded_directory", "autograded")
+        self.feedback = self.root / course.get("feedback_directory", "feedback")
+
+    def assignments(self) -> list[str]:
+        """Assignments the gradebook knows, in gradebook order."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url) as gb:
+            return [a.name for a in gb.assignments]
+
+
+def course_config(root: Path) -> CourseConfig:
+    return CourseConfig(root)
+
+
+def _submission_files(folder: Path) -> dict[str, bytes]:
+    files, total = {}, 0
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            total += path.stat().st_size
+            if total > MAX_FILE_BYTES:
+                break
+            files[str(path.relative_to(folder))] = path.read_bytes()
+    return files
+
+
+@contextmanager
+def _executor(workers: int, scheduler: str | None) -> Iterator:
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+    else:
+        with (
+            # one in-process worker with a thread per job slot: each job runs nbgrader and the
+            # kernel in processes of their own anyway, and no worker processes need to start
+            LocalCluster(
+                n_workers=1,
+                threads_per_worker=workers,
+                processes=False,
+                dashboard_address=None,
+                silence_logs=40,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+
+
+def autograde(
+    root: Path,
+    assignment: str,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    limits: Limits | None = None,
+    students: list[str] | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> list[Result]:
+    """Autograde ``assignment`` for every student in ``submitted/`` (or ``students``).
+
+    Returns the results of the submissions graded in this run, in student order.
+    """
+    from distributed import as_completed
+
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    config = CourseConfig(root)
+    if limits is None:
+        limits = Limits(sandbox=probe())
+    folders = sorted(p.parent for p in config.submitted.glob(f"*/{assignment}") if p.is_dir())
+    found = {f.name: f for f in folders}
+    if not found:
+        raise ValueError(f"no submissions of {assignment!r} in {config.submitted}")
+    if students is not None:
+        unknown = sorted(set(students) - set(found))
+        if unknown:
+            raise ValueError(f"no submission of {assignment} from {unknown}")
+        found = {s: found[s] for s in students}
+    done = set() if force else recorded_students(config.root, assignment)
+    todo = {s: f for s, f in found.items() if s not in done}
+
+    if not todo:
+        return []
+    if assignment not in config.assignments():
+        raise ValueError(
+            f"the gradebook has no assignment {assignment!r}; "
+            f"run `nbgrader generate_assignment {assignment}` first"
+        )
+    with _executor(min(workers, len(todo)), scheduler) as client:
+        # the workers get ready (import nbgrader once) while the jobs are prepared here
+        warming = [
+            client.submit(warm_up, pure=False, workers=[address], allow_other_workers=True)
+            for address in client.scheduler_info()["workers"]
+        ]
+        with tempfile.TemporaryDirectory(prefix="gradlib-template-") as tmp:
+            template = Path(tmp) / "gradebook.db"
+            notebooks = copy_assignment_definition(config.db_url, assignment, template)
+            template_db = template.read_bytes()
+        source = config.source / assignment
+        source_cells = gradebook_source_cells(config.db_url, assignment, source)
+        protect = (str(config.root),)
+        jobs = [
+            Job(
+                assignment,
+                student,
+                _submission_files(folder / assignment),
+                tuple(notebooks),
+                template_db,
+                limits,
+                protect,
+            )
+            for student, folder in todo.items()
+        ]
+        by_student = {job.student: job for job in jobs}
+        results: list[Result] = []
+        futures = [
+            client.submit(grade, job, key=f"grade-{assignment}-{job.student}") for job in jobs
+        ]
+        bar = tqdm(total=len(jobs), desc=f"autograde {assignment}", disable=not progress)
+        for future in as_completed(futures):
+            result = future.result()
+            job = by_student[result.student]
+            submitted = {}
+            for name in notebooks:
+                try:
+                    submitted[name] = job.files[f"{name}.ipynb"].decode("utf-8")
+                except (KeyError, UnicodeDecodeError):
+                    continue
+            flags = inspect_submission(submitted, result.notebooks, source_cells)
+            record(result, config.root, config.db_url, todo[result.student] / assignment, flags)
+            results.append(result)
+            bar.update()
+        bar.close()
+        client.gather(warming)  # (kept referenced until here so that they are not cancelled)
+    return sorted(results, key=lambda r: r.student)

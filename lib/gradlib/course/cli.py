@@ -1,0 +1,268 @@
+"""``gradlib-course`` (``python -m gradlib.course``): the instructor's grading workflow.
+
+Run it in the course folder (the one with ``nbgrader_config.py``) or pass ``--course``::
+
+    gradlib-course collect 01-chain-rule downloads.zip
+    gradlib-course autograde 01-chain-rule --workers 4
+    gradlib-course feedback 01-chain-rule
+    gradlib-course export
+    gradlib-course report
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["main", "DEFAULT_PATTERN"]
+
+# An LMS download names each file "<student>_<anything>_<notebook>.ipynb" (Moodle:
+# "alice_12345_assignsubmission_file_chain-rule.ipynb").  Matched against the full path.
+DEFAULT_PATTERN = r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)$"
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed without a traceback."""
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
+def _config(args):
+    from gradlib.course.autograde import CourseConfig
+
+    root = Path(args.course).resolve()
+    if not (root / "nbgrader_config.py").exists():
+        raise UsageError(f"{root} is not a course folder (it has no nbgrader_config.py)")
+    return CourseConfig(root)
+
+
+def _known_assignment(config, assignment: str) -> None:
+    known = config.assignments()
+    if assignment not in known:
+        raise UsageError(
+            f"unknown assignment {assignment!r}; the gradebook has {known or 'none'} "
+            f"(run `nbgrader generate_assignment {assignment}` first)"
+        )
+
+
+def _nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def cmd_collect(args) -> int:
+    from tqdm.auto import tqdm
+
+    config = _config(args)
+    archive = Path(args.archive)
+    if not archive.is_file():
+        raise UsageError(f"{archive} does not exist")
+    try:
+        re.compile(args.pattern)
+    except re.error as exc:
+        raise UsageError(f"--pattern is not a regular expression: {exc}") from None
+    if "(?P<student_id>" not in args.pattern or "(?P<file_id>" not in args.pattern:
+        raise UsageError("--pattern needs the groups (?P<student_id>...) and (?P<file_id>...)")
+    downloaded = config.root / "downloaded" / args.assignment / "archive"
+    if downloaded.exists():
+        shutil.rmtree(downloaded)
+    downloaded.mkdir(parents=True)
+    shutil.copy(archive, downloaded / archive.name)
+    before = {p for p in config.submitted.glob(f"*/{args.assignment}/*") if p.is_file()}
+    with tqdm(total=1, desc=f"collect {args.assignment}", disable=args.quiet) as bar:
+        proc = _nbgrader(
+            [
+                "zip_collect",
+                args.assignment,
+                "--force",
+                f"--FileNameCollectorPlugin.named_regexp={args.pattern}",
+                "--log-level=INFO",
+            ],
+            config.root,
+        )
+        bar.update()
+    if proc.returncode != 0:
+        raise UsageError(
+            f"nbgrader zip_collect failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+        )
+    after = {p for p in config.submitted.glob(f"*/{args.assignment}/*") if p.is_file()}
+    students = sorted({p.parent.parent.name for p in after})
+    skipped = [line for line in proc.stderr.splitlines() if "did not match" in line]
+    print(f"collected {len(after - before)} new file(s); {len(students)} student(s) in submitted/")
+    for line in skipped:
+        print(f"  skipped: {line.split('in: ')[-1]}")
+    if not after:
+        raise UsageError(f"no file in {archive} matched --pattern {args.pattern!r}")
+    return 0
+
+
+def cmd_autograde(args) -> int:
+    if not args.scheduler:
+        # local jobs fork nbgrader from a server that imports it first (seconds): start
+        # that server now, while this process imports what it needs
+        import threading
+
+        from gradlib.course.worker import warm_up
+
+        threading.Thread(target=warm_up, daemon=True).start()
+    from gradlib.course.autograde import autograde
+    from gradlib.course.sandbox import probe
+    from gradlib.course.worker import Limits
+
+    config = _config(args)
+    _known_assignment(config, args.assignment)
+    sandbox = probe() if args.sandbox == "auto" else args.sandbox
+    if sandbox == "bubblewrap" and probe() != "bubblewrap":
+        raise UsageError("--sandbox bubblewrap: bubblewrap cannot start a sandbox on this machine")
+    limits = Limits(
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory_mb=args.memory_mb,
+        sandbox=sandbox,
+    )
+    results = autograde(
+        config.root,
+        args.assignment,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        limits=limits,
+        students=args.student or None,
+        force=args.force,
+        progress=not args.quiet,
+    )
+    problems = sum(bool(r.problems) for r in results)
+    print(
+        f"graded {len(results)} submission(s) of {args.assignment} "
+        f"(sandbox: {sandbox}); {problems} with problems (see `gradlib-course report`)"
+    )
+    for r in results:
+        for p in r.problems:
+            print(f"  {r.student}: {p}")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from gradlib.course.feedback import generate_feedback
+
+    config = _config(args)
+    _known_assignment(config, args.assignment)
+    pages = generate_feedback(config, args.assignment, args.student or None, not args.quiet)
+    print(f"wrote {len(pages)} feedback page(s) under {config.feedback}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from gradlib.course.export import export_csv
+
+    config = _config(args)
+    grades = Path(args.output)
+    parts = Path(args.parts) if args.parts else grades.with_name(grades.stem + "-parts.csv")
+    n, m = export_csv(config.db_url, grades, parts)
+    print(f"wrote {grades} ({n} students) and {parts} ({m} part scores)")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from gradlib.course.report import write_report
+
+    config = _config(args)
+    assignments = args.assignment or None
+    for name in assignments or []:
+        _known_assignment(config, name)
+    write_report(config, Path(args.output), assignments, progress=not args.quiet)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradlib-course",
+        description="Grade a class with nbgrader: collect, autograde (in parallel, sandboxed), "
+        "feedback without hidden tests, export, report.",
+    )
+    parser.add_argument("--course", default=".", help="course folder (default: .)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("collect", help="an LMS zip download -> submitted/ (nbgrader zip_collect)")
+    p.add_argument("assignment")
+    p.add_argument("archive", help="the zip file downloaded from the LMS")
+    p.add_argument(
+        "--pattern",
+        default=DEFAULT_PATTERN,
+        help="regular expression on each file's path with the groups student_id and file_id "
+        f"(default: {DEFAULT_PATTERN})".replace("%", "%%"),
+    )
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("autograde", help="grade every submission of an assignment in parallel")
+    p.add_argument("assignment")
+    p.add_argument("--workers", type=_positive(int), default=2, help="local worker processes")
+    p.add_argument("--scheduler", help="address of a Dask scheduler (tcp://host:8786)")
+    p.add_argument("--cell-timeout", type=_positive(int), default=60, help="seconds per cell")
+    p.add_argument(
+        "--notebook-timeout", type=_positive(int), default=600, help="seconds per notebook"
+    )
+    p.add_argument("--memory-mb", type=_positive(int), default=2048, help="memory per kernel")
+    p.add_argument("--sandbox", choices=["auto", "bubblewrap", "none"], default="auto")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--force", action="store_true", help="grade again students already graded")
+    p.set_defaults(func=cmd_autograde)
+
+    p = sub.add_parser("feedback", help="feedback HTML with hidden tests redacted")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("export", help="grades as CSV (one row per student) and per-part CSV")
+    p.add_argument("--output", default="grades.csv")
+    p.add_argument("--parts", help="per-part CSV (default: <output>-parts.csv)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="an HTML report with plots and integrity flags")
+    p.add_argument("assignment", nargs="*", help="assignments to include (default: all)")
+    p.add_argument("--output", default="grading-report.html")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # nbgrader starts tools (alembic, jupyter) by name: use this environment's
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        return args.func(args)
+    except (UsageError, ValueError) as exc:
+        print(f"gradlib-course {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Write one graded submission into the course gradebook (the coordinator's job alone).
+
+Workers return autograded notebooks (:class:`gradlib.course.worker.Result`); here
+they become nbgrader records exactly as ``nbgrader autograde`` makes them -- the
+submission, then each graded cell's score through nbgrader's own
+``SaveAutoGrades`` -- and the notebooks land in ``autograded/`` where
+``nbgrader generate_feedback`` finds them.  A notebook that could not be graded
+(missing, not a notebook, crashed) scores zero in every part.
+
+A small JSON record per student (``grading/<assignment>/<student>.json``) is
+written last: it marks the submission as recorded, so an interrupted run resumes
+with the students that have none, and it keeps the problems for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.utils import parse_utc
+
+from gradlib.course.worker import Result
+
+__all__ = ["record", "record_path", "recorded_students"]
+
+
+def record_path(root: Path, assignment: str, student: str) -> Path:
+    return root / "grading" / assignment / f"{student}.json"
+
+
+def recorded_students(root: Path, assignment: str) -> set[str]:
+    folder = root / "grading" / assignment
+    return {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+
+
+def _timestamp(submission: Path):
+    stamp = submission / "timestamp.txt"
+    if stamp.exists():
+        try:
+            return parse_utc(stamp.read_text().strip())
+        except Exception:  # noqa: BLE001 - an unreadable timestamp is not worth a grade
+            return None
+    return None
+
+
+def record(result: Result, root: Path, db_url: str, submission: Path, flags=()) -> None:
+    """Store ``result`` in the gradebook at ``db_url`` and under ``root/autograded``."""
+    assignment, student = result.assignment, result.student
+    # nbgrader's own session handling warns on every autograde; nothing to act on
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(student)
+        kwargs = {"timestamp": ts} if (ts := _timestamp(submission)) else {}
+        gb.update_or_create_submission(assignment, student, **kwargs)
+        names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        for name in names:
+            if name in result.notebooks:
+                continue
+            for grade in gb.find_submission_notebook(name, assignment, student).grades:
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = False
+            gb.db.commit()
+    target = root / "autograded" / student / assignment
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in result.notebooks.items():
+        nb = nbformat.reads(text, as_version=4)
+        resources = {
+            "nbgrader": {
+                "notebook": name,
+                "assignment": assignment,
+                "student": student,
+                "db_url": db_url,
+            }
+        }
+        SaveAutoGrades().preprocess(nb, resources)
+        (target / f"{name}.ipynb").write_text(text)
+    path = record_path(root, assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = {k: v for k, v in asdict(result).items() if k not in ("notebooks", "log")}
+    info["flags"] = list(flags)
+    info["log_tail"] = result.log[-2000:]
+    path.with_suffix(".log").write_text(result.log)
+    path.write_text(json.dumps(info, indent=1))

@@ -1,0 +1,275 @@
+"""Grade one submission in a scratch course of its own (runs on a worker process).
+
+A :class:`Job` carries everything needed -- the submitted files, the assignment's
+definition (a small SQLite gradebook made by :mod:`gradlib.course.template`) and the
+limits -- so a worker needs no shared file system: the same job runs in a local
+process pool or on a Dask worker on another machine.  :func:`grade` runs
+``nbgrader autograde`` for the one student in a temporary course folder (in a
+process forked from a server that imported nbgrader once) and returns the
+autograded notebooks (:class:`Result`); it never raises for a bad submission, it
+reports it in ``Result.problems``.  nbgrader's pipeline is changed in two places
+(:mod:`gradlib.course.execute`): cells that kill or hang the kernel fail alone,
+and a duplicated graded cell no longer makes nbgrader reject the notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from gradlib.course.sandbox import write_kernel_spec
+
+__all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for grading one submission."""
+
+    cell_timeout: int = 60  # seconds per cell; a cell that runs longer is interrupted
+    notebook_timeout: int = 600  # seconds for grading a whole notebook
+    memory_mb: int = 2048  # address space of the kernel
+    sandbox: str = "bubblewrap"  # or "none" (see gradlib.course.sandbox)
+
+    def __post_init__(self):
+        for name in ("cell_timeout", "notebook_timeout", "memory_mb"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Job:
+    assignment: str
+    student: str
+    files: dict[str, bytes]  # the submission: path relative to its folder -> content
+    notebooks: tuple[str, ...]  # the assignment's notebook names (without .ipynb)
+    template_db: bytes  # SQLite gradebook holding only the assignment's definition
+    limits: Limits = Limits()
+    protect: tuple[str, ...] = ()  # paths the student's code must not see
+
+
+@dataclass
+class Result:
+    assignment: str
+    student: str
+    notebooks: dict[str, str] = field(default_factory=dict)  # name -> autograded notebook JSON
+    problems: list[str] = field(default_factory=list)  # what went wrong, for the report
+    log: str = ""
+    seconds: float = 0.0
+    sandbox: str = "none"
+
+
+def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
+    """Write the submission into ``folder``; note missing, extra and unreadable notebooks.
+
+    A file that is not a valid notebook is left out, so its notebook scores zero and
+    the others are graded as usual.
+    """
+    expected = {f"{name}.ipynb" for name in job.notebooks}
+    for relative, content in sorted(job.files.items()):
+        path = folder / relative
+        if Path(relative).name in expected and Path(relative).parent == Path("."):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # e.g. duplicate cell ids, repaired here
+                    nb = nbformat.reads(content.decode("utf-8"), as_version=4)
+                    nbformat.validate(nb)
+                content = nbformat.writes(nb).encode("utf-8")
+            except Exception as exc:  # noqa: BLE001 - any failure to read is the student's
+                reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                result.problems.append(f"{relative} is not a valid notebook ({reason})")
+                continue
+        elif relative.endswith(".ipynb"):
+            result.problems.append(
+                f"{relative} is not a notebook of this assignment "
+                f"(expected {', '.join(sorted(expected))})"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    for name in sorted(expected):
+        if name not in job.files:
+            result.problems.append(f"{name} is missing from the submission")
+
+
+def _config(root: Path, limits: Limits) -> str:
+    return "\n".join(
+        [
+            "from nbgrader.converters import Autograde",
+            "from nbgrader.preprocessors import Execute",
+            "from nbgrader.preprocessors import DeduplicateIds",
+            "from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute",
+            "c = get_config()  # noqa",
+            f"c.CourseDirectory.root = {str(root)!r}",
+            f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'",
+            "c.Autograde.autograde_preprocessors = [",
+            "    ResilientExecute if p is Execute else p",
+            "    for p in Autograde.autograde_preprocessors.default()",
+            "]",
+            "c.Autograde.sanitize_preprocessors = [",
+            "    RepairedDeduplicateIds if p is DeduplicateIds else p",
+            "    for p in Autograde.sanitize_preprocessors.default()",
+            "]",
+            f"c.ResilientExecute.timeout = {limits.cell_timeout}",
+            "c.ResilientExecute.interrupt_on_timeout = True",
+            "",
+        ]
+    )
+
+
+def _die_with_worker() -> None:
+    """In the child: get SIGKILL when the worker thread that started it dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _autograde_in_child(argv: list[str], root: str, env: dict, log_path: str) -> None:
+    """Run ``nbgrader <argv>`` in this (forked) process: output to ``log_path``."""
+    os.setsid()  # its own process group: a timeout kills the kernels too
+    _die_with_worker()
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.chdir(root)
+    os.environ.clear()
+    os.environ.update(env)
+    code = 0
+    try:
+        from nbgrader.apps.nbgraderapp import NbGraderApp
+
+        NbGraderApp.launch_instance(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - reported through the log and the exit code
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _forkserver():
+    """A multiprocessing context whose server has nbgrader imported already.
+
+    Importing nbgrader takes about two seconds -- as long as grading a short
+    notebook -- so each submission's nbgrader runs in a process forked from a
+    single-threaded server that imported it once (``forkserver``), not in a
+    fresh interpreter.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "nbgrader.converters", "numpy"])
+    current = multiprocessing.current_process()
+    if current.daemon:  # a Dask worker process: allow it to have children
+        current.daemon = False
+    return ctx
+
+
+def warm_up() -> bool:
+    """Start this process's nbgrader fork server now (a job would otherwise wait for it)."""
+    try:
+        proc = _forkserver().Process(target=os.getpid, daemon=False)
+        proc.start()
+        proc.join()
+    except (OSError, ValueError, AssertionError):
+        return False
+    return True
+
+
+def _run_nbgrader(argv, root: Path, env: dict, log_path: Path, limit: float):
+    """``(exit code, timed out)`` of ``nbgrader <argv>`` run in ``root``."""
+    try:
+        ctx = _forkserver()
+        proc = ctx.Process(
+            target=_autograde_in_child, args=(argv, str(root), env, str(log_path)), daemon=False
+        )
+        proc.start()
+    except (OSError, ValueError, AssertionError):  # no forkserver here: a fresh interpreter
+        with open(log_path, "w") as log:
+            sub = subprocess.Popen(
+                [sys.executable, "-m", "nbgrader", *argv],
+                cwd=root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_worker,
+            )
+            try:
+                return sub.wait(timeout=limit), False
+            except subprocess.TimeoutExpired:
+                os.killpg(sub.pid, signal.SIGKILL)
+                return sub.wait(), True
+    proc.join(limit)
+    if proc.is_alive():
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.join()
+        return proc.exitcode, True
+    return proc.exitcode, False
+
+
+def grade(job: Job) -> Result:
+    """Autograde ``job`` in a private temporary course; never raises for bad input."""
+    start = time.perf_counter()
+    result = Result(job.assignment, job.student, sandbox=job.limits.sandbox)
+    with tempfile.TemporaryDirectory(prefix="gradlib-grade-") as tmp:
+        root = Path(tmp) / "course"
+        submitted = root / "submitted" / job.student / job.assignment
+        submitted.mkdir(parents=True)
+        (root / "gradebook.db").write_bytes(job.template_db)
+        (root / "nbgrader_config.py").write_text(_config(root, job.limits))
+        _check_notebooks(job, submitted, result)
+        runtime = Path(tmp) / "runtime"
+        runtime.mkdir()
+        autograded = root / "autograded" / job.student / job.assignment
+        autograded.mkdir(parents=True)
+        write_kernel_spec(
+            Path(tmp) / "jupyter",
+            memory_mb=job.limits.memory_mb,
+            sandbox=job.limits.sandbox,
+            writable=[autograded, runtime],
+            hidden=[Path(tmp), *map(Path, job.protect)],
+        )
+        env = {
+            **os.environ,
+            "JUPYTER_PATH": os.pathsep.join(
+                [str(Path(tmp) / "jupyter"), os.environ.get("JUPYTER_PATH", "")]
+            ),
+            "JUPYTER_RUNTIME_DIR": str(runtime),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        argv = ["autograde", job.assignment, "--student", job.student]
+        argv += ["--create", "--force", "--log-level=WARN"]
+        limit = job.limits.notebook_timeout * max(1, len(job.notebooks))
+        log_path = Path(tmp) / "nbgrader.log"
+        returncode, timed_out = _run_nbgrader(argv, root, env, log_path, limit)
+        result.log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if timed_out:
+            result.problems.append(f"grading took longer than {limit} s and was stopped")
+        for name in job.notebooks:
+            path = autograded / f"{name}.ipynb"
+            if path.exists() and path.stat().st_size:
+                result.notebooks[name] = path.read_text()
+        if returncode not in (0, None) and not result.notebooks:
+            result.problems.append("nbgrader could not grade this submission (see the log)")
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,120 @@
+"""Parallel grading gives exactly the scores of plain serial ``nbgrader autograde``,
+and a run that is killed half-way resumes without losing or duplicating grades.
+
+Two copies of one course (assignments 01 and 02, honest students): one graded by
+``nbgrader autograde`` (one kernel at a time), the other by ``gradlib-course
+autograde --workers 2`` -- killed (SIGKILL to its whole process group) as soon as
+the first student is recorded, then run again.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+from nbgrader.api import Gradebook
+
+from gradlib.course.demo import make_course
+
+from conftest import BIN, run_tool
+from course_classes import A1, A2, expected_normal, normal_class, part_scores
+
+
+def _cli(root, *args) -> list[str]:
+    return [sys.executable, "-m", "gradlib.course", "--course", str(root), "-q", *args]
+
+
+def _env():
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory):
+    base = tmp_path_factory.mktemp("parallel")
+    root = make_course(base / "parallel", [A1, A2])
+    honest = {a: normal_class(root, a) for a in (A1, A2)}
+    serial = base / "serial"
+    shutil.copytree(root, serial)
+    for a in (A1, A2):
+        run_tool(["nbgrader", "autograde", a, "--create", "--force"], cwd=serial)
+
+    # the first run is killed as soon as one student is recorded ...
+    records = root / "grading" / A1
+    scratch = set(glob.glob(os.path.join(tempfile.gettempdir(), "gradlib-grade-*")))
+    proc = subprocess.Popen(
+        _cli(root, "autograde", A1, "--workers", "2"),
+        env=_env(),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 180
+    while not list(records.glob("*.json")) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(1)  # the killed run's nbgrader processes die with it; their scratch stays
+    for folder in set(glob.glob(os.path.join(tempfile.gettempdir(), "gradlib-grade-*"))) - scratch:
+        shutil.rmtree(folder, ignore_errors=True)
+    before = sorted(p.stem for p in records.glob("*.json"))
+    # ... and then run again to the end
+    resumed = run_tool(_cli(root, "autograde", A1, "--workers", "2"), cwd=root).stdout
+    run_tool(_cli(root, "autograde", A2, "--workers", "2"), cwd=root)
+    return {
+        "root": root,
+        "serial": serial,
+        "honest": honest,
+        "before": before,
+        "resumed": resumed,
+    }
+
+
+@pytest.mark.parametrize("assignment", [A1, A2])
+def test_parallel_scores_equal_serial_scores(courses, assignment):
+    parallel = part_scores(f"sqlite:///{courses['root'] / 'gradebook.db'}", assignment)
+    serial = part_scores(f"sqlite:///{courses['serial'] / 'gradebook.db'}", assignment)
+    assert parallel == serial
+    # and both are right
+    assert parallel == expected_normal(courses["root"], assignment, courses["honest"][assignment])
+
+
+def test_killed_run_resumes_with_the_students_left(courses):
+    students = set(courses["honest"][A1])
+    before = set(courses["before"])
+    assert 1 <= len(before) < len(students), "the run was not interrupted half-way"
+    assert f"graded {len(students) - len(before)} submission(s)" in courses["resumed"]
+
+
+def test_no_grade_is_lost_or_duplicated(courses):
+    with Gradebook(f"sqlite:///{courses['root'] / 'gradebook.db'}") as gb:
+        for a in (A1, A2):
+            spec = gb.find_assignment(a)
+            cells = sum(len(nb.grade_cells) for nb in spec.notebooks)
+            subs = [s.student.id for s in spec.submissions]
+            assert sorted(subs) == sorted(courses["honest"][a])
+            for sub in spec.submissions:
+                grades = [g for nb in sub.notebooks for g in nb.grades]
+                assert len(grades) == cells
+                assert all(g.auto_score is not None for g in grades)
+    for a in (A1, A2):
+        autograded = sorted((courses["root"] / "autograded").glob(f"*/{a}/*.ipynb"))
+        assert len(autograded) == len(courses["honest"][a])
+
+
+def test_no_submissions_is_a_clear_error(courses, tmp_path):
+    root = tmp_path / "empty"
+    shutil.copytree(courses["serial"], root, ignore=shutil.ignore_patterns("submitted*"))
+    proc = subprocess.run(
+        _cli(root, "autograde", A1), env=_env(), capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2
+    assert "no submissions of '01-chain-rule'" in proc.stderr

@@ -1,0 +1,179 @@
+"""Fast checks of the pieces of :mod:`gradlib.course` that need no grading run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from traitlets.config.loader import PyFileConfigLoader
+
+from gradlib.course.cli import DEFAULT_PATTERN, build_parser
+from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute
+from gradlib.course.feedback import REDACTED, hidden_test_lines, redact_notebook
+from gradlib.course.integrity import _Aliases, _parse, _static_flags, source_digest
+from gradlib.course.sandbox import bwrap_command
+from gradlib.course.worker import Limits, _config
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCE = REPO / "solutions" / "01-chain-rule" / "chain-rule.ipynb"
+
+
+def test_the_worker_config_loads_and_replaces_nbgraders_steps(tmp_path):
+    # nbgrader silently ignores a config file that raises: load it the way nbgrader does
+    (tmp_path / "nbgrader_config.py").write_text(_config(tmp_path, Limits(cell_timeout=7)))
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    assert ResilientExecute in cfg.Autograde.autograde_preprocessors
+    assert RepairedDeduplicateIds in cfg.Autograde.sanitize_preprocessors
+    assert cfg.ResilientExecute.timeout == 7
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "10"])
+def test_limits_reject_bad_numbers(value):
+    with pytest.raises(ValueError, match="positive integer"):
+        Limits(cell_timeout=value)
+
+
+def _flags(code: str) -> set[tuple[str, str]]:
+    aliases = _Aliases()
+    aliases.visit(_parse(code))
+    return set(_static_flags(code, aliases.modules))
+
+
+@pytest.mark.parametrize(
+    "code, kind",
+    [
+        ("import numpy as np\nnp.allclose = lambda *a, **k: True", "monkeypatch"),
+        ("import numpy\nnumpy.testing.assert_allclose = print", "monkeypatch"),
+        ("import numpy as xp\nsetattr(xp, 'isclose', None)", "monkeypatch"),
+        ("import gradlib.grading as g\ng.check_close = print", "monkeypatch"),
+        ("check_close = lambda *a: None", "monkeypatch"),
+        ("def call_student(*a, **k):\n    pass", "monkeypatch"),
+        ("import sys\nsys.modules['gradlib.grading'] = None", "monkeypatch"),
+        ("import sys\nsys.settrace(None)", "trace-hook"),
+        ("from sys import setprofile\nsetprofile(None)", "trace-hook"),
+        ("import threading\nthreading.settrace(print)", "trace-hook"),
+        ("data = open('/etc/passwd').read()", "file-access"),
+        ("import os\nos.listdir('..')", "file-access"),
+        ("from pathlib import Path\nPath('x').read_text()", "file-access"),
+        ("import subprocess\nsubprocess.run(['ls'])", "file-access"),
+    ],
+)
+def test_static_inspection_finds_tampering(code, kind):
+    assert kind in {k for k, _ in _flags(code)}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import numpy as np\nx = np.allclose([1.0], [1.0])",
+        "def neuron_forward(x, w, y):\n    z = float(np.dot(w, x))\n    return z, z, 0.0",
+        "w = w - 0.1 * grad\nhistory.append(w.copy())",
+        "%matplotlib inline\nimport numpy as np",
+        "this is not python (",
+    ],
+)
+def test_ordinary_code_is_not_flagged(code):
+    tree = _parse(code)
+    aliases = _Aliases()
+    if tree is not None:
+        aliases.visit(tree)
+    assert _static_flags(code, aliases.modules) == []
+
+
+def test_checksum_ignores_hidden_tests_and_trailing_whitespace():
+    shown = "check_close('x', f(1), 2)\nprint('ok')\n"
+    with_hidden = (
+        "check_close('x', f(1), 2)  \n### BEGIN HIDDEN TESTS\nsecret()\n"
+        "### END HIDDEN TESTS\nprint('ok')"
+    )
+    assert source_digest(shown) == source_digest(with_hidden)
+    assert source_digest(shown) != source_digest(shown.replace("2)", "3)"))
+
+
+def _cell(nb: dict, grade_id: str) -> dict:
+    return next(c for c in nb["cells"] if c["metadata"]["nbgrader"].get("grade_id") == grade_id)
+
+
+def test_redaction_removes_hidden_code_and_keeps_the_message():
+    nb = json.loads(SOURCE.read_text())
+    hidden = hidden_test_lines(SOURCE)
+    cell = next(
+        c for c in nb["cells"] if c["metadata"]["nbgrader"].get("grade_id") == "backward-tests"
+    )
+    secret = next(line for line in hidden if "default_rng" in line)
+    cell["outputs"] = [
+        {
+            "output_type": "error",
+            "ename": "AssertionError",
+            "evalue": "dL/dw for a neuron with 3 inputs: differs from the reference",
+            "traceback": [f"----> 3 {secret}", "AssertionError: dL/dw ..."],
+        }
+    ]
+    redacted = redact_notebook(nb, hidden)
+    text = json.dumps(redacted)
+    assert all(line not in text for line in hidden if len(line) > 12)
+    out = next(
+        c
+        for c in redacted["cells"]
+        if c["metadata"]["nbgrader"].get("grade_id") == "backward-tests"
+    )
+    assert REDACTED in out["source"]
+    assert out["outputs"][0]["traceback"] == [
+        "AssertionError: dL/dw for a neuron with 3 inputs: differs from the reference"
+    ]
+    assert 'check_close("dL/dw for the lecture\'s example"' in out["source"]  # visible tests stay
+
+
+def test_sandbox_never_shows_a_hidden_folder_again(tmp_path):
+    hidden = tmp_path / "course"
+    hidden.mkdir()
+    cmd = " ".join(bwrap_command(writable=[], hidden=[hidden]))
+    assert f"--tmpfs {hidden.resolve()}" in cmd
+    assert "--ro-bind /tmp /tmp" not in cmd
+    # own pid namespace (no /proc/<pid>/root into the machine's files), no capabilities
+    assert "--unshare-pid" in cmd and "--cap-drop ALL" in cmd
+    for parent in hidden.resolve().parents:
+        assert f"--ro-bind {parent} {parent} " not in cmd + " " or str(parent) == "/"
+
+
+def test_default_collect_pattern_matches_lms_file_names():
+    import re
+
+    m = re.match(DEFAULT_PATTERN, "/x/extracted/dl/ada_1000_assignsubmission_file_chain-rule.ipynb")
+    assert m and m["student_id"] == "ada" and m["file_id"] == "chain-rule.ipynb"
+    m = re.match(DEFAULT_PATTERN, "/x/extracted/grace_chain-rule.ipynb")
+    assert m and m["student_id"] == "grace" and m["file_id"] == "chain-rule.ipynb"
+
+
+def test_every_subcommand_has_help():
+    parser = build_parser()
+    for command in ("collect", "autograde", "feedback", "export", "report"):
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args([command, "--help"])
+        assert exit_.value.code == 0
+
+
+def test_collect_takes_an_lms_zip_into_submitted(tmp_path, capsys):
+    import shutil
+    import zipfile
+
+    from gradlib.course.cli import main as course
+
+    shutil.copy(REPO / "nbgrader_config.py", tmp_path)
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ada_1_assignsubmission_file_chain-rule.ipynb", SOURCE.read_text())
+        zf.writestr("grace_2_assignsubmission_file_chain-rule.ipynb", SOURCE.read_text())
+        zf.writestr("readme.txt", "not a notebook")
+    assert course(["--course", str(tmp_path), "-q", "collect", "01-chain-rule", str(archive)]) == 0
+    got = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("submitted/**/*.ipynb"))
+    assert got == [
+        "submitted/ada/01-chain-rule/chain-rule.ipynb",
+        "submitted/grace/01-chain-rule/chain-rule.ipynb",
+    ]
+    assert "2 student(s)" in capsys.readouterr().out
+    # a pattern without the two groups is refused before anything runs
+    bad = ["--course", str(tmp_path), "collect", "01-chain-rule", str(archive), "--pattern", ".*"]
+    assert course(bad) == 2
+    assert "student_id" in capsys.readouterr().err

@@ -99,6 +99,7 @@ def _plots(name: str, info: dict) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     images = []
     fig, ax = plt.subplots(figsize=(5, 3))
@@ -106,6 +107,7 @@ def _plots(name: str, info: dict) -> list[str]:
     top = max(info["max_score"], 1)
     ax.hist(scores, bins=min(20, max(5, int(top) + 1)), range=(0, top), color="#4477aa")
     ax.set(xlabel="score", ylabel="students", title=f"{name}: score distribution")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
     images.append(_png(fig))
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(5, 0.4 * len(info["parts"]) + 1))

@@ -19,3 +19,8 @@ c.ClearOutput.enabled = True
 
 # A test that hangs must not stall grading forever.
 c.ExecutePreprocessor.timeout = 120
+# On a busy machine a kernel can take longer than nbclient's defaults to start (60 s) or
+# to deliver a cell's last output after its reply (4 s, after which nbgrader gives up on
+# the whole notebook): a slow machine must not cost a student points.
+c.ExecutePreprocessor.startup_timeout = 300
+c.ExecutePreprocessor.iopub_timeout = 60

@@ -30,9 +30,12 @@ def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Com
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if proc.returncode != 0:
+        first = proc.stderr.find("Traceback")  # the cause, which a long log would push out
+        cause = proc.stderr[first : first + 4000] if first >= 0 else ""
         raise AssertionError(
             f"{' '.join(map(str, args))} exited with {proc.returncode}\n"
-            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- first traceback ---\n{cause}\n"
+            f"--- stderr ---\n{proc.stderr[-4000:]}"
         )
     return proc
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +40,12 @@ def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Com
             f"--- stderr ---\n{proc.stderr[-4000:]}"
         )
     return proc
+
+
+def built_page_text(page: Path) -> str:
+    """The text a reader sees on a built page of the book (tags removed, entities decoded)."""
+    assert page.exists(), f"no built page {page.name}: run `make book` first (make test does)"
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
 
 
 @pytest.fixture(scope="session")

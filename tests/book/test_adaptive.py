@@ -3,7 +3,6 @@ must reproduce them, and the built page must show the computed values."""
 
 from __future__ import annotations
 
-import html
 import inspect
 import math
 import re
@@ -14,7 +13,7 @@ import pytest
 from gradlib.landscapes import Beale, Plateau, Saddle, minimize
 from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop, lecture_forms
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "adaptive.html"
 SOURCE = REPO / "book" / "adaptive.md"
@@ -93,17 +92,12 @@ def test_plateau_momentum_reaches_the_global_minimum():
         assert abs(end[0] - local) < 0.05, cls.__name__
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 @pytest.mark.parametrize(
     "number",
     ["3.1623", "0.1000", "0.0010", "1.0000", "0.999", "1e-08", "0.0e+00", "11.5", "8.0"],
 )
 def test_built_page_shows_the_computed_numbers(number):
-    assert number in _page_text()
+    assert number in built_page_text(PAGE)
 
 
 def test_summary_table_matches_the_library():

@@ -4,7 +4,6 @@ computed values (prose and code cannot drift apart)."""
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -16,7 +15,7 @@ from gradlib.gradcheck import check_model_gradients
 from gradlib.losses import MSELoss, SoftmaxCrossEntropyLoss, softmax
 from gradlib.nn import Linear, ReLU, Sequential, mlp
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "backprop.html"
 SOURCE = REPO / "book" / "backprop.md"
@@ -92,11 +91,6 @@ def test_error_signals_follow_the_recursion():
     assert check_model_gradients(model, SoftmaxCrossEntropyLoss(), X_, y_).ok(1e-6)
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 @pytest.mark.parametrize(
     "number",
     [
@@ -116,13 +110,13 @@ def _page_text() -> str:
 )
 def test_built_page_shows_the_computed_numbers(number):
     # The page's numbers are glued from the executed code, so they appear only if computed.
-    assert number in _page_text()
+    assert number in built_page_text(PAGE)
 
 
 def test_built_page_has_the_animation_and_no_errors():
     text = PAGE.read_text()
     assert "anim" in text and "Animation" in text, "the JavaScript animation is missing"
-    assert "Traceback" not in _page_text()
+    assert "Traceback" not in built_page_text(PAGE)
 
 
 def test_summary_table_matches_the_library():

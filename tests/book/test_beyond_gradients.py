@@ -3,7 +3,6 @@ banana: the library must compute them, and the built page must show the computed
 
 from __future__ import annotations
 
-import html
 import re
 from functools import partial
 
@@ -13,7 +12,7 @@ import pytest
 from gradlib.landscapes import Quadratic, Rosenbrock, minimize
 from gradlib.optim import BFGS, Newton, QuickProp, Rprop, lecture_forms
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "beyond_gradients.html"
 SOURCE = REPO / "book" / "beyond_gradients.md"
@@ -132,11 +131,6 @@ def test_race_results(race):
     assert _steps_to(race["QuickProp"].values) < _steps_to(race["Rprop (torch)"].values)
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 @pytest.mark.parametrize(
     "number",
     [
@@ -158,11 +152,11 @@ def _page_text() -> str:
 )
 def test_built_page_shows_the_computed_numbers(number):
     # The page's numbers are glued from the executed code, so they appear only if computed.
-    assert number in _page_text()
+    assert number in built_page_text(PAGE)
 
 
 def test_built_page_shows_the_race(race):
-    text = _page_text()
+    text = built_page_text(PAGE)
     for name in ["Rprop (torch)", "QuickProp", "Newton", "Newton, damping 1", "BFGS"]:
         assert str(_steps_to(race[name].values)) in text, name
     overshoot = race["Newton"].values[2]

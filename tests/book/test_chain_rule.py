@@ -3,7 +3,6 @@ and the built page must show the computed values (prose and code cannot drift ap
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 
 from gradlib.neuron import gradient_descent, neuron_graph
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "chain_rule.html"
 SOURCE = REPO / "book" / "chain_rule.md"
@@ -31,15 +30,10 @@ def test_library_reproduces_the_lecture():
     assert losses[1] == pytest.approx(LECTURE["L_new"], abs=1e-12)
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 @pytest.mark.parametrize("number", ["0.845", "-2.6", "-1.3", "0.56", "0.23", "0.21125"])
 def test_built_page_shows_the_computed_numbers(number):
     # The page's numbers are glued from the executed code, so they appear only if computed.
-    assert number in _page_text()
+    assert number in built_page_text(PAGE)
 
 
 def test_summary_table_matches_the_library():

@@ -3,7 +3,6 @@ and the built page must show the values the chapter computed (prose and code can
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -23,7 +22,7 @@ from gradlib.quadratics import (
     steps_to_reduce,
 )
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "gradient_descent.html"
 SOURCE = REPO / "book" / "gradient_descent.md"
@@ -121,15 +120,10 @@ def test_chapter_values_match_the_lecture():
     assert abs(int(v["saddle_escape"]) - np.log(1e3) / np.log(1.2)) <= 1
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 @pytest.mark.parametrize("name", sorted(_chapter_values()))
 def test_built_page_shows_the_computed_numbers(name):
     # The page's numbers are glued from the executed code, so they appear only if computed.
-    assert _chapter_values()[name] in _page_text(), name
+    assert _chapter_values()[name] in built_page_text(PAGE), name
 
 
 def test_built_page_has_the_animation_and_figures():

@@ -3,7 +3,6 @@ the library must reproduce them, and the built page must show the computed value
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -13,7 +12,7 @@ from gradlib.landscapes import Beale, LongValley, Saddle, minimize
 from gradlib.momentum_schedules import sutskever_momentum
 from gradlib.optim import SGD, lecture_forms
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "momentum.html"
 SOURCE = REPO / "book" / "momentum.md"
@@ -121,11 +120,6 @@ def test_schedule_damps_the_early_ringing_of_a_large_constant_momentum():
     assert _scheduled_bowl_distance() < np.linalg.norm(constant) / 100
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 def _computed_numbers() -> list[str]:
     escape = _saddle_escapes()
     runs = _beale_runs()
@@ -153,7 +147,7 @@ def _computed_numbers() -> list[str]:
 def test_built_page_shows_the_computed_numbers(index):
     # The page's numbers are glued from the executed code, so they appear only if computed.
     number = _computed_numbers()[index]
-    assert number in _page_text(), f"{number} is not on the built page"
+    assert number in built_page_text(PAGE), f"{number} is not on the built page"
 
 
 def test_built_page_has_a_small_animation_and_no_error_output():
@@ -161,7 +155,7 @@ def test_built_page_has_a_small_animation_and_no_error_output():
     assert "anim_step_forward" in raw, "the JavaScript animation is missing"
     frames = len(set(re.findall(r"frames\[(\d+)\]", raw)))
     assert 2 <= frames <= 60, f"the animation has {frames} frames"
-    assert "Traceback" not in _page_text()
+    assert "Traceback" not in built_page_text(PAGE)
 
 
 def test_summary_table_matches_the_library():

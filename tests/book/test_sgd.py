@@ -3,7 +3,6 @@ the library must reproduce them, and the built page must show the values the cha
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -19,7 +18,7 @@ from gradlib.optim import BFGS, SGD
 from gradlib.schedules import InverseTime, LinearDecay, PolynomialDecayAverage
 from gradlib.train import fit, minibatches
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "sgd.html"
 SOURCE = REPO / "book" / "sgd.md"
@@ -83,13 +82,8 @@ def test_robbins_monro_and_the_schedules():
     assert PolynomialDecayAverage([np.zeros(1)]).eta == 3.0  # lecture 001's example value
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 def test_built_page_shows_the_computed_numbers(variance_slope):
-    text = _page_text()
+    text = built_page_text(PAGE)
     rate = InverseTime(None, base_lr=1.0).lr_at(np.arange(100_000))
     noisy_end = minimize(NoisyRosenbrock(seed=0), BFGS, np.array([-1.5, 2.0]), steps=40)
     expected = [

@@ -3,7 +3,6 @@ reproduce the settings and the patterns, and the built page must show the comput
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -17,7 +16,7 @@ from gradlib.optim import SGD
 from gradlib.train import EarlyStopping
 from gradlib.training_diagnostics import loss_per_epoch
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "training.html"
 SOURCE = REPO / "book" / "training.md"
@@ -71,13 +70,8 @@ def test_the_lecture_learning_rates_fall_into_its_four_regimes(lr_curves):
     assert math.isinf(div[-1]) and len(div) < 51
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 def test_built_page_shows_the_computed_lecture_numbers():
-    text = " ".join(_page_text().replace("\u2019", "'").split())
+    text = " ".join(built_page_text(PAGE).replace("\u2019", "'").split())
     assert "a fraction 0.7 for training, 0.15 for validation and 0.15 for testing" in text
     assert "its default, and gradlib.train.EarlyStopping's, is 6" in text
     out = Dropout(p=LECTURE["dropout"], seed=0).forward(np.ones((1000, 100)))
@@ -89,11 +83,11 @@ def test_built_page_shows_the_computed_lecture_numbers():
     "label", ["underfitting", "good fit", "overfitting onset", "severe overfitting"]
 )
 def test_built_page_shows_the_four_diagnoses(label):
-    assert f'"{label}"' in _page_text()
+    assert f'"{label}"' in built_page_text(PAGE)
 
 
 def test_built_page_shows_the_glued_run_results(lr_curves):
-    text = _page_text()
+    text = built_page_text(PAGE)
     assert f"{round(float(lr_curves['good'][-1]), 3)}" in text
     assert f"overflowed in epoch {len(lr_curves['diverges']) - 1}" in text
     for figure in ("fig-lr-regimes", "fig-four-patterns", "fig-digits-curves", "fig-digit-grid"):

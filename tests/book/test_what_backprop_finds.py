@@ -3,7 +3,6 @@ compute them, and the built page must show the computed values."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from gradlib.neuron_landscape import NeuronLossSlice
 from gradlib.perceptron import logistic_train, misclassified, perceptron_train, spoiler_example
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "what_backprop_finds.html"
 SOURCE = REPO / "book" / "what_backprop_finds.md"
@@ -43,11 +42,6 @@ def test_library_reproduces_the_lecture():
     assert len(history.weights) - 1 == 9 and w_perc.tolist() == [6.0, -3.0, 4.0]
 
 
-def _page_text() -> str:
-    assert PAGE.exists(), "no built chapter: run `make book` first (make test does)"
-    return html.unescape(re.sub(r"<[^>]+>", "", PAGE.read_text()))
-
-
 def _slice_values():
     X4, y4 = spoiler_example()
     surface = NeuronLossSlice(
@@ -57,7 +51,7 @@ def _slice_values():
 
 
 def test_built_page_shows_the_computed_numbers():
-    text = _page_text()
+    text = built_page_text(PAGE)
     _, _, w3, _, history4 = _trained()
     best, trap, saddle = _slice_values()
     numbers = [

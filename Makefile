@@ -73,7 +73,7 @@ test: $(TEST_STAMP) $(CHROMIUM) grading-deps lint book
 		$(BIN)/jupytext --quiet --to ipynb -o $(NBVAL_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests solutions $(NBVAL_DIR) --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=600 -p no:cacheprovider \
-		-n $(TEST_WORKERS) --dist loadfile --ignore=$(HOSTILE)
+		-n $(TEST_WORKERS) --dist loadfile
 
 # The grading tests (tests/course) start Debian's PostgreSQL server and grade inside bubblewrap.
 PG_CTL = $(firstword $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
@@ -83,9 +83,7 @@ grading-deps:
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql bubblewrap >/dev/null; fi
 
-# KNOWN FAILURE, kept out of `make test` until fixed (issue 7): on a loaded machine a
-# hostile submission (segfault, setprofile) sometimes scores 0 in every part instead of
-# losing only the broken part. Run it with `make test-hostile`.
+# Only the hostile-submission matrix of the grading tests (also part of `make test`).
 HOSTILE := tests/course/test_hostile.py
 test-hostile: $(TEST_STAMP) grading-deps
 	$(BIN)/python -m pytest $(HOSTILE) -p no:cacheprovider

@@ -9,13 +9,12 @@ the first student is recorded, then run again.
 
 from __future__ import annotations
 
-import glob
+import datetime
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -25,6 +24,10 @@ from gradlib.course.demo import make_course
 
 from conftest import BIN, run_tool
 from course_classes import A1, A2, expected_normal, normal_class, part_scores
+
+
+DUE = datetime.datetime(2026, 1, 1, 12, 0)
+LATE = {"perfect": "2026-01-02 12:00:00.000000 UTC", "blank": "2026-01-01 11:00:00.000000 UTC"}
 
 
 def _cli(root, *args) -> list[str]:
@@ -40,6 +43,14 @@ def courses(tmp_path_factory):
     base = tmp_path_factory.mktemp("parallel")
     root = make_course(base / "parallel", [A1, A2])
     honest = {a: normal_class(root, a) for a in (A1, A2)}
+    # assignment 02 is due on 1 January; one student submits a day late, one in time,
+    # and a late notebook scores zero (nbgrader's LateSubmissionPlugin, course config)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(A2, duedate=DUE)
+    for student, stamp in LATE.items():
+        (root / "submitted" / student / A2 / "timestamp.txt").write_text(stamp)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.LateSubmissionPlugin.penalty_method = 'zero'\n")
     serial = base / "serial"
     shutil.copytree(root, serial)
     for a in (A1, A2):
@@ -47,10 +58,11 @@ def courses(tmp_path_factory):
 
     # the first run is killed as soon as one student is recorded ...
     records = root / "grading" / A1
-    scratch = set(glob.glob(os.path.join(tempfile.gettempdir(), "gradlib-grade-*")))
+    scratch = base / "killed-run-tmp"  # its own temp folder: other tests' stay untouched
+    scratch.mkdir()
     proc = subprocess.Popen(
         _cli(root, "autograde", A1, "--workers", "2"),
-        env=_env(),
+        env={**_env(), "TMPDIR": str(scratch)},
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -63,8 +75,7 @@ def courses(tmp_path_factory):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     time.sleep(1)  # the killed run's nbgrader processes die with it; their scratch stays
-    for folder in set(glob.glob(os.path.join(tempfile.gettempdir(), "gradlib-grade-*"))) - scratch:
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     before = sorted(p.stem for p in records.glob("*.json"))
     # ... and then run again to the end
     resumed = run_tool(_cli(root, "autograde", A1, "--workers", "2"), cwd=root).stdout
@@ -85,6 +96,28 @@ def test_parallel_scores_equal_serial_scores(courses, assignment):
     assert parallel == serial
     # and both are right
     assert parallel == expected_normal(courses["root"], assignment, courses["honest"][assignment])
+
+
+def _late(root) -> dict:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {
+            sub.student.id: (
+                sub.total_seconds_late,
+                sub.late_submission_penalty,
+                sub.score,
+                [nb.late_submission_penalty for nb in sub.notebooks],
+            )
+            for sub in gb.find_assignment(A2).submissions
+        }
+
+
+def test_late_penalties_equal_serial_ones(courses):
+    parallel, serial = _late(courses["root"]), _late(courses["serial"])
+    assert parallel == serial
+    seconds, penalty, score, _ = parallel["perfect"]
+    assert seconds == 24 * 3600 and penalty == score > 0  # late: all points taken
+    assert parallel["blank"][:2] == (0, 0)  # in time
+    assert parallel["wrong-relu"][:2] == (0, 0)  # no timestamp
 
 
 def test_killed_run_resumes_with_the_students_left(courses):

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm.auto import tqdm
+from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from gradlib.course.integrity import gradebook_source_cells, inspect_submission
@@ -40,9 +41,10 @@ class CourseConfig:
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
-        cfg = {}
+        cfg = Config()
         if (self.root / "nbgrader_config.py").exists():
             cfg = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        self.traitlets = cfg  # the whole configuration, for nbgrader's own classes
         course = cfg.get("CourseDirectory", {})
         self.db_url = course.get("db_url", f"sqlite:///{self.root / 'gradebook.db'}")
         if self.db_url.startswith("sqlite:///") and not self.db_url.startswith("sqlite:////"):
@@ -182,7 +184,14 @@ def autograde(
                 except (KeyError, UnicodeDecodeError):
                     continue
             flags = inspect_submission(submitted, result.notebooks, source_cells)
-            record(result, config.root, config.db_url, todo[result.student] / assignment, flags)
+            record(
+                result,
+                config.root,
+                config.db_url,
+                todo[result.student] / assignment,
+                flags,
+                config.traitlets,
+            )
             results.append(result)
             bar.update()
         bar.close()

@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gradlib.course.startup import skip_unused_slow_imports
+
 __all__ = ["main", "DEFAULT_PATTERN"]
 
 # An LMS download names each file "<student>_<anything>_<notebook>.ipynb" (Moodle:
@@ -254,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    skip_unused_slow_imports()  # before anything imports nbgrader (seconds saved)
     # nbgrader starts tools (alembic, jupyter) by name: use this environment's
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ.setdefault("MPLBACKEND", "Agg")

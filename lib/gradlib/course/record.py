@@ -2,10 +2,12 @@
 
 Workers return autograded notebooks (:class:`gradlib.course.worker.Result`); here
 they become nbgrader records exactly as ``nbgrader autograde`` makes them -- the
-submission, then each graded cell's score through nbgrader's own
-``SaveAutoGrades`` -- and the notebooks land in ``autograded/`` where
+submission, each graded cell's score through nbgrader's own ``SaveAutoGrades``,
+then the late penalty through its ``AssignLatePenalties`` (with the course's
+configured plugin) -- and the notebooks land in ``autograded/`` where
 ``nbgrader generate_feedback`` finds them.  A notebook that could not be graded
-(missing, not a notebook, crashed) scores zero in every part.
+(missing, not a notebook, crashed) scores zero in every part.  A student's scores
+are committed together, once: a crash leaves all of them or none.
 
 A small JSON record per student (``grading/<assignment>/<student>.json``) is
 written last: it marks the submission as recorded, so an interrupted run resumes
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.preprocessors import AssignLatePenalties, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import parse_utc
 
 from gradlib.course.worker import Result
@@ -48,36 +50,97 @@ def _timestamp(submission: Path):
     return None
 
 
-def record(result: Result, root: Path, db_url: str, submission: Path, flags=()) -> None:
-    """Store ``result`` in the gradebook at ``db_url`` and under ``root/autograded``."""
+class _Deferred:
+    """A session whose ``commit`` only flushes: the caller commits once at the end."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def commit(self) -> None:
+        self._session.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+class _SharedGradebook:
+    """The coordinator's open gradebook, lent to one of nbgrader's preprocessors."""
+
+    def __init__(self, gb: Gradebook):
+        self._gb = gb
+        self.db = _Deferred(gb.db)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass  # the owner closes it
+
+    def __getattr__(self, name):
+        return getattr(self._gb, name)
+
+
+class _SaveAutoGrades(SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades`` writing through an open gradebook without committing.
+
+    nbgrader's own opens the gradebook again for every notebook and commits after
+    every cell (a disk sync each); its scoring (``_add_score``, ``_add_comment``) is
+    used unchanged.
+    """
+
+    def __init__(self, gradebook: Gradebook, **kwargs):
+        super().__init__(**kwargs)
+        self._shared = _SharedGradebook(gradebook)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
+        self.student_id, self.db_url = info["student"], info["db_url"]
+        self.gradebook = self._shared
+        return NbGraderPreprocessor.preprocess(self, nb, resources)
+
+
+def record(
+    result: Result, root: Path, db_url: str, submission: Path, flags=(), config=None
+) -> None:
+    """Store ``result`` in the gradebook at ``db_url`` and under ``root/autograded``.
+
+    ``config`` is the course's traitlets configuration (for the late-penalty plugin).
+    """
     assignment, student = result.assignment, result.student
     # nbgrader's own session handling warns on every autograde; nothing to act on
     warnings.filterwarnings("ignore", message=".*not in session.*")
+    notebooks = {
+        name: nbformat.reads(text, as_version=4) for name, text in result.notebooks.items()
+    }
+
+    def resources(name: str) -> dict:
+        info = {"notebook": name, "assignment": assignment, "student": student, "db_url": db_url}
+        return {"nbgrader": info}
+
     with Gradebook(db_url) as gb:
         gb.update_or_create_student(student)
         kwargs = {"timestamp": ts} if (ts := _timestamp(submission)) else {}
         gb.update_or_create_submission(assignment, student, **kwargs)
-        names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
-        for name in names:
-            if name in result.notebooks:
-                continue
-            for grade in gb.find_submission_notebook(name, assignment, student).grades:
-                grade.auto_score = 0.0
-                grade.needs_manual_grade = False
+        try:
+            names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+            for name in names:
+                if name in notebooks:
+                    _SaveAutoGrades(gb).preprocess(notebooks[name], resources(name))
+                    continue
+                for grade in gb.find_submission_notebook(name, assignment, student).grades:
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = False
             gb.db.commit()
+        except BaseException:
+            gb.db.rollback()
+            raise
+    kwargs = {"config": config} if config is not None else {}
+    for name, nb in notebooks.items():
+        AssignLatePenalties(**kwargs).preprocess(nb, resources(name))
     target = root / "autograded" / student / assignment
     target.mkdir(parents=True, exist_ok=True)
     for name, text in result.notebooks.items():
-        nb = nbformat.reads(text, as_version=4)
-        resources = {
-            "nbgrader": {
-                "notebook": name,
-                "assignment": assignment,
-                "student": student,
-                "db_url": db_url,
-            }
-        }
-        SaveAutoGrades().preprocess(nb, resources)
         (target / f"{name}.ipynb").write_text(text)
     path = record_path(root, assignment, student)
     path.parent.mkdir(parents=True, exist_ok=True)

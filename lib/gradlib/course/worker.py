@@ -67,6 +67,7 @@ class Result:
     log: str = ""
     seconds: float = 0.0
     sandbox: str = "none"
+    exit_code: int | None = None  # of nbgrader (negative: killed by that signal)
 
 
 def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
@@ -107,13 +108,16 @@ def _config(root: Path, limits: Limits) -> str:
             "from nbgrader.converters import Autograde",
             "from nbgrader.preprocessors import Execute",
             "from nbgrader.preprocessors import DeduplicateIds",
+            "from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades",
             "from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute",
             "c = get_config()  # noqa",
             f"c.CourseDirectory.root = {str(root)!r}",
             f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'",
+            # scores and late penalties are saved by the coordinator, in the real gradebook
             "c.Autograde.autograde_preprocessors = [",
             "    ResilientExecute if p is Execute else p",
             "    for p in Autograde.autograde_preprocessors.default()",
+            "    if p not in (SaveAutoGrades, AssignLatePenalties)",
             "]",
             "c.Autograde.sanitize_preprocessors = [",
             "    RepairedDeduplicateIds if p is DeduplicateIds else p",
@@ -166,7 +170,7 @@ def _forkserver():
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "nbgrader.converters", "numpy"])
+    ctx.set_forkserver_preload(["gradlib.course.preload"])
     current = multiprocessing.current_process()
     if current.daemon:  # a Dask worker process: allow it to have children
         current.daemon = False
@@ -254,6 +258,7 @@ def grade(job: Job) -> Result:
         log_path = Path(tmp) / "nbgrader.log"
         returncode, timed_out = _run_nbgrader(argv, root, env, log_path, limit)
         result.log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        result.exit_code = returncode
         if timed_out:
             result.problems.append(f"grading took longer than {limit} s and was stopped")
         for name in job.notebooks:

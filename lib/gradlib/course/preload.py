@@ -1,0 +1,44 @@
+"""Imported once by each worker's nbgrader fork server, before it forks any grading process.
+
+Importing nbgrader is not all a fresh process pays: its first gradebook use
+configures SQLAlchemy's mappers and compiles the queries it runs (a quarter of a
+second per submission).  This module imports nbgrader and then does one round
+trip through a throw-away gradebook, so that every grading process forked from
+the server starts with all of that done.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from pathlib import Path
+
+from gradlib.course.startup import skip_unused_slow_imports
+
+
+def _preload() -> None:
+    skip_unused_slow_imports()
+    import nbgrader.apps.nbgraderapp  # noqa: F401 - what each grading process runs
+    import nbgrader.converters  # noqa: F401
+    import numpy  # noqa: F401
+    from nbgrader.api import Gradebook
+
+    import gradlib.course.template  # noqa: F401 - new gradebooks without `alembic heads`
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with tempfile.TemporaryDirectory(prefix="gradlib-preload-") as tmp:
+            with Gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}") as gb:
+                gb.update_or_create_assignment("a")
+                gb.update_or_create_notebook("n", "a")
+                gb.update_or_create_grade_cell("g", "n", "a", max_score=1, cell_type="code")
+                gb.update_or_create_source_cell("g", "n", "a", cell_type="code", source="x")
+                gb.update_or_create_student("s")
+                gb.update_or_create_submission("a", "s")
+                for grade in gb.find_submission_notebook("n", "a", "s").grades:
+                    grade.auto_score = 1.0
+                gb.db.commit()
+                gb.find_submission("a", "s").max_score  # noqa: B018
+
+
+_preload()

@@ -44,6 +44,7 @@ class Case:
     flags: set = field(default_factory=set)  # expected flag kinds (a subset of those raised)
     problem: str = ""  # a substring of one of the recorded problems
     sandbox_only: bool = False  # the expectation holds only with bubblewrap
+    needs_process_limit: bool = False  # never run without a per-kernel process limit
 
 
 def _nb(nb: dict) -> str:
@@ -134,6 +135,12 @@ def hostile_cases(root: Path) -> dict[str, Case]:
         "exit": Case({file: _nb(with_backward("import os\nos._exit(1)\n"))}, NO_BACKWARD),
         "segfault": Case(
             {file: _nb(with_backward("import ctypes\nctypes.string_at(0)\n"))}, NO_BACKWARD
+        ),
+        # as root RLIMIT_NPROC does nothing: contained by a pids cgroup, or not run at all
+        "forkbomb": Case(
+            {file: _nb(with_backward("import os\nwhile True:\n    os.fork()\n"))},
+            NO_BACKWARD,
+            needs_process_limit=True,
         ),
         "membomb": Case(
             {

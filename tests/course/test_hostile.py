@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
 
 import pytest
 
 from gradlib.course.autograde import CourseConfig, autograde
+from gradlib.course.cgroup import pids_root
+from gradlib.course.cgroup import probe as process_limit_probe
 from gradlib.course.cli import main as course
 from gradlib.course.demo import make_course
 from gradlib.course.feedback import hidden_test_lines
@@ -34,6 +38,7 @@ from course_classes import (
 )
 
 SANDBOX = probe()
+PROCESS_LIMIT = process_limit_probe()
 # generous per-cell limit: an honest cell must never time out on a busy machine
 LIMITS = Limits(cell_timeout=20, notebook_timeout=300, memory_mb=1536, sandbox=SANDBOX)
 
@@ -43,6 +48,8 @@ def graded(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("hostile") / "course", [A1])
     honest = normal_class(root, A1)
     cases = hostile_cases(root)
+    if not PROCESS_LIMIT:  # a fork bomb would take the machine down
+        cases = {s: c for s, c in cases.items() if not c.needs_process_limit}
     write_cases(root, cases)
     results = autograde(root, A1, workers=2, limits=LIMITS, progress=False)
     config = CourseConfig(root)
@@ -64,6 +71,7 @@ HOSTILE = [
     "exit",
     "segfault",
     "membomb",
+    "forkbomb",
     "deleted-solution",
     "deleted-test",
     "duplicated-test",
@@ -87,7 +95,14 @@ HOSTILE = [
 
 
 def test_every_hostile_case_is_in_the_matrix(graded):
-    assert sorted(graded["cases"]) == sorted(HOSTILE)
+    expected = set(HOSTILE) - (set() if PROCESS_LIMIT else {"forkbomb"})
+    assert sorted(graded["cases"]) == sorted(expected)
+
+
+def _case(graded, student):
+    if student not in graded["cases"]:
+        pytest.skip("no per-kernel process limit on this machine: the fork bomb is not run")
+    return graded["cases"][student]
 
 
 def test_every_student_is_graded_once(graded):
@@ -98,7 +113,7 @@ def test_every_student_is_graded_once(graded):
 
 @pytest.mark.parametrize("student", HOSTILE)
 def test_hostile_submission_loses_only_the_parts_it_breaks(graded, student):
-    case = graded["cases"][student]
+    case = _case(graded, student)
     if case.sandbox_only and SANDBOX != "bubblewrap":
         pytest.skip("reading other files is only prevented inside the bubblewrap sandbox")
     got = graded["scores"][student]
@@ -107,7 +122,7 @@ def test_hostile_submission_loses_only_the_parts_it_breaks(graded, student):
 
 @pytest.mark.parametrize("student", HOSTILE)
 def test_hostile_submission_is_flagged_and_explained(graded, student):
-    case = graded["cases"][student]
+    case = _case(graded, student)
     record = graded["records"][student]
     kinds = {f["kind"] for f in record["flags"]}
     assert case.flags <= kinds, record["flags"]
@@ -127,6 +142,18 @@ def test_rest_of_the_class_is_graded_normally(graded):
 
 def test_the_sandbox_in_use_is_recorded(graded):
     assert {r["sandbox"] for r in graded["records"].values()} == {SANDBOX}
+    limit = LIMITS.max_processes if PROCESS_LIMIT else None
+    assert {r["process_limit"] for r in graded["records"].values()} == {limit}
+
+
+def test_no_student_process_or_process_group_outlives_grading(graded):
+    root = pids_root()
+    if root is not None:
+        assert not list(root.glob(f"gradlib-{os.getpid()}-*"))
+    # this class's kernels are the only ones started with its memory limit
+    ours = f"gradlib.course.kernel --memory-mb={LIMITS.memory_mb}"
+    running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert ours not in running
 
 
 def test_rerun_skips_graded_students(graded):
@@ -190,6 +217,8 @@ def test_command_line_errors_are_clear(graded, tmp_path, capsys):
     assert "expected a positive number" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         course(["--course", root, "autograde", A1, "--cell-timeout", "soon"])
+    assert course(["--course", root, "autograde", A1, "--max-processes", "5"]) == 2
+    assert "max_processes must be an integer of at least 32" in capsys.readouterr().err
     assert course(["--course", str(tmp_path), "export"]) == 2
     assert "not a course folder" in capsys.readouterr().err
     assert course(["--course", root, "autograde", A1, "--student", "nobody"]) == 2

@@ -25,7 +25,6 @@ from gradlib.course.demo import make_course
 from conftest import BIN, run_tool
 from course_classes import A1, A2, expected_normal, normal_class, part_scores
 
-
 DUE = datetime.datetime(2026, 1, 1, 12, 0)
 LATE = {"perfect": "2026-01-02 12:00:00.000000 UTC", "blank": "2026-01-01 11:00:00.000000 UTC"}
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
 
+from gradlib.course import cgroup
 from gradlib.course.cli import DEFAULT_PATTERN, build_parser
 from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute
 from gradlib.course.feedback import REDACTED, hidden_test_lines, redact_notebook
@@ -26,12 +30,79 @@ def test_the_worker_config_loads_and_replaces_nbgraders_steps(tmp_path):
     assert ResilientExecute in cfg.Autograde.autograde_preprocessors
     assert RepairedDeduplicateIds in cfg.Autograde.sanitize_preprocessors
     assert cfg.ResilientExecute.timeout == 7
+    # the worker's gradebook is thrown away: scores and penalties are the coordinator's
+    steps = cfg.Autograde.autograde_preprocessors
+    assert SaveAutoGrades not in steps and AssignLatePenalties not in steps
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, "10"])
 def test_limits_reject_bad_numbers(value):
     with pytest.raises(ValueError, match="positive integer"):
         Limits(cell_timeout=value)
+
+
+@pytest.mark.parametrize("value", [0, 31, 2.5, "64"])
+def test_limits_reject_too_few_processes(value):
+    with pytest.raises(ValueError, match="max_processes must be an integer of at least 32"):
+        Limits(max_processes=value)
+
+
+needs_pids_cgroup = pytest.mark.skipif(
+    not cgroup.probe(), reason="no writable pids cgroup on this machine"
+)
+
+FORKS = """
+import os, sys, time
+children = 0
+for _ in range(200):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:  # let go of the output pipe, then wait to be killed
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        time.sleep(60)
+        os._exit(0)
+    children += 1
+print(children)
+"""
+
+
+@needs_pids_cgroup
+def test_a_kernels_processes_are_capped_and_killed_afterwards():
+    with cgroup.ProcessGroup(40) as group:
+        proc = subprocess.run(
+            [*group.kernel_prefix(), sys.executable, "-c", FORKS],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert int(proc.stdout) == 39  # the 40th task would be one too many
+        (kernel,) = [p for p in group.path.iterdir() if p.is_dir()]
+        assert len((kernel / "cgroup.procs").read_text().split()) == 39  # still sleeping
+    assert not group.path.exists()  # and gone: killed, group removed
+
+
+@needs_pids_cgroup
+def test_a_restarted_kernel_gets_a_fresh_count():
+    with cgroup.ProcessGroup(40) as group:
+        for _ in range(2):
+            proc = subprocess.run(
+                [*group.kernel_prefix(), sys.executable, "-c", FORKS],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            assert int(proc.stdout) == 39
+
+
+def test_process_groups_reject_bad_sizes():
+    with pytest.raises(ValueError, match="at least 8"):
+        cgroup.ProcessGroup(4, root=Path("/nonexistent"))
 
 
 def _flags(code: str) -> set[tuple[str, str]]:

@@ -124,6 +124,13 @@ def cmd_collect(args) -> int:
     return 0
 
 
+def _process_limit(results) -> str:
+    limits = {r.process_limit for r in results}
+    if limits == {None}:
+        return "no process limit: no writable pids cgroup"
+    return f"at most {max(n for n in limits if n)} processes per kernel"
+
+
 def cmd_autograde(args) -> int:
     if not args.scheduler:
         # local jobs fork nbgrader from a server that imports it first (seconds): start
@@ -147,6 +154,7 @@ def cmd_autograde(args) -> int:
         notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb,
         sandbox=sandbox,
+        max_processes=args.max_processes,
     )
     results = autograde(
         config.root,
@@ -161,7 +169,8 @@ def cmd_autograde(args) -> int:
     problems = sum(bool(r.problems) for r in results)
     print(
         f"graded {len(results)} submission(s) of {args.assignment} "
-        f"(sandbox: {sandbox}); {problems} with problems (see `gradlib-course report`)"
+        f"(sandbox: {sandbox}; {_process_limit(results)}); {problems} with problems "
+        "(see `gradlib-course report`)"
     )
     for r in results:
         for p in r.problems:
@@ -232,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--notebook-timeout", type=_positive(int), default=600, help="seconds per notebook"
     )
     p.add_argument("--memory-mb", type=_positive(int), default=2048, help="memory per kernel")
+    p.add_argument(
+        "--max-processes",
+        type=_positive(int),
+        default=128,
+        help="processes and threads per kernel (needs a pids cgroup; stops fork bombs)",
+    )
     p.add_argument("--sandbox", choices=["auto", "bubblewrap", "none"], default="auto")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="grade again students already graded")

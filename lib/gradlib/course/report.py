@@ -81,11 +81,16 @@ def collect_report_data(config, assignments: list[str] | None = None, progress=T
                 "failures": failures.most_common(10),
                 "problems": {s: r["problems"] for s, r in records.items() if r.get("problems")},
                 "flags": {s: r["flags"] for s, r in records.items() if r.get("flags")},
-                "sandbox": dict(
-                    collections.Counter(r.get("sandbox", "?") for r in records.values())
-                ),
+                "sandbox": dict(collections.Counter(_protection(r) for r in records.values())),
             }
     return data
+
+
+def _protection(record: dict) -> str:
+    """What confined a submission's kernel, as the report states it."""
+    limit = record.get("process_limit")
+    processes = f"at most {limit} processes" if limit else "no process limit"
+    return f"{record.get('sandbox', '?')}, {processes}"
 
 
 def _png(fig) -> str:

@@ -85,11 +85,13 @@ def write_kernel_spec(
     sandbox: str,
     writable: list[Path],
     hidden: list[Path],
+    prefix: list[str] = (),
 ) -> list[str]:
     """Write ``<jupyter_path>/kernels/python3/kernel.json`` and return its ``argv``.
 
     Put ``jupyter_path`` first on ``JUPYTER_PATH`` and nbgrader starts this kernel for
-    every notebook whose kernelspec is ``python3``.
+    every notebook whose kernelspec is ``python3``.  ``prefix`` runs first, outside
+    the sandbox (:meth:`gradlib.course.cgroup.ProcessGroup.kernel_prefix`).
     """
     argv = [sys.executable, "-m", "gradlib.course.kernel", f"--memory-mb={memory_mb}"]
     argv += ["-f", "{connection_file}"]
@@ -97,6 +99,7 @@ def write_kernel_spec(
         argv = bwrap_command(writable=writable, hidden=hidden) + argv
     elif sandbox != "none":
         raise ValueError(f'sandbox must be "bubblewrap" or "none", got {sandbox!r}')
+    argv = [*prefix, *argv]
     spec = {
         "argv": argv,
         "display_name": "Python 3 (graded)",

@@ -21,14 +21,19 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from gradlib.course import cgroup
 from gradlib.course.sandbox import write_kernel_spec
 
 __all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
+
+
+MIN_PROCESSES = 32
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,18 @@ class Limits:
     notebook_timeout: int = 600  # seconds for grading a whole notebook
     memory_mb: int = 2048  # address space of the kernel
     sandbox: str = "bubblewrap"  # or "none" (see gradlib.course.sandbox)
+    max_processes: int = 128  # tasks (processes and threads) of a kernel, where cgroups allow
 
     def __post_init__(self):
         for name in ("cell_timeout", "notebook_timeout", "memory_mb"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.max_processes, int) or self.max_processes < MIN_PROCESSES:
+            raise ValueError(
+                f"max_processes must be an integer of at least {MIN_PROCESSES} "
+                f"(a kernel alone runs about 10 threads), got {self.max_processes!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class Result:
     seconds: float = 0.0
     sandbox: str = "none"
     exit_code: int | None = None  # of nbgrader (negative: killed by that signal)
+    process_limit: int | None = None  # tasks per kernel, if a pids cgroup enforced it
 
 
 def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
@@ -133,9 +145,23 @@ def _config(root: Path, limits: Limits) -> str:
     )
 
 
+def _die_with_parent() -> None:
+    """Get SIGKILL when the parent dies (Linux): a killed run leaves no grader behind.
+
+    The parent is the single-threaded fork server, which exits when the worker does.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _autograde_in_child(argv: list[str], root: str, env: dict, log_path: str) -> None:
     """Run ``nbgrader <argv>`` in this (forked) process: output to ``log_path``."""
     os.setsid()  # its own process group: a timeout kills the kernels too
+    _die_with_parent()
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -226,7 +252,8 @@ def grade(job: Job) -> Result:
     """Autograde ``job`` in a private temporary course; never raises for bad input."""
     start = time.perf_counter()
     result = Result(job.assignment, job.student, sandbox=job.limits.sandbox)
-    with tempfile.TemporaryDirectory(prefix="gradlib-grade-") as tmp:
+    group = cgroup.ProcessGroup(job.limits.max_processes) if cgroup.probe() else None
+    with tempfile.TemporaryDirectory(prefix="gradlib-grade-") as tmp, group or nullcontext():
         root = Path(tmp) / "course"
         submitted = root / "submitted" / job.student / job.assignment
         submitted.mkdir(parents=True)
@@ -243,7 +270,9 @@ def grade(job: Job) -> Result:
             sandbox=job.limits.sandbox,
             writable=[autograded, runtime],
             hidden=[Path(tmp), *map(Path, job.protect)],
+            prefix=group.kernel_prefix() if group else [],
         )
+        result.process_limit = job.limits.max_processes if group else None
         env = {
             **os.environ,
             "JUPYTER_PATH": os.pathsep.join(

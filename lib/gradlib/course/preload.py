@@ -2,9 +2,10 @@
 
 Importing nbgrader is not all a fresh process pays: its first gradebook use
 configures SQLAlchemy's mappers and compiles the queries it runs (a quarter of a
-second per submission).  This module imports nbgrader and then does one round
-trip through a throw-away gradebook, so that every grading process forked from
-the server starts with all of that done.
+second per submission), and it validates notebooks with validators compiled
+from the schema on first use.  This module imports what a grading process uses,
+validates a notebook and does one round trip through a throw-away gradebook, so
+that every grading process forked from the server starts with all of that done.
 """
 
 from __future__ import annotations
@@ -18,12 +19,23 @@ from gradlib.course.startup import skip_unused_slow_imports
 
 def _preload() -> None:
     skip_unused_slow_imports()
-    import nbgrader.apps.nbgraderapp  # noqa: F401 - what each grading process runs
+    # what each grading process imports ...
+    import ipykernel.connect  # noqa: F401
+    import ipykernel.kernelspec  # noqa: F401
+    import IPython  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbformat
+    import nbgrader.apps.nbgraderapp  # noqa: F401
     import nbgrader.converters  # noqa: F401
     import numpy  # noqa: F401
+    import psutil  # noqa: F401
     from nbgrader.api import Gradebook
 
+    import gradlib.course.execute  # noqa: F401
     import gradlib.course.template  # noqa: F401 - new gradebooks without `alembic heads`
+
+    # ... and what it builds on first use: the notebook schema's validators
+    nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

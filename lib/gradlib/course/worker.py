@@ -5,11 +5,16 @@ definition (a small SQLite gradebook made by :mod:`gradlib.course.template`) and
 limits -- so a worker needs no shared file system: the same job runs in a local
 process pool or on a Dask worker on another machine.  :func:`grade` runs
 ``nbgrader autograde`` for the one student in a temporary course folder (in a
-process forked from a server that imported nbgrader once) and returns the
-autograded notebooks (:class:`Result`); it never raises for a bad submission, it
-reports it in ``Result.problems``.  nbgrader's pipeline is changed in two places
-(:mod:`gradlib.course.execute`): cells that kill or hang the kernel fail alone,
-and a duplicated graded cell no longer makes nbgrader reject the notebook.
+process forked from a server that imported nbgrader once, see
+:mod:`gradlib.course.preload`) and returns the autograded notebooks
+(:class:`Result`); it never raises for a bad submission, it reports it in
+``Result.problems``.  The kernel runs in the sandbox (:mod:`gradlib.course.sandbox`)
+and, where the machine allows, in a process-limited control group
+(:mod:`gradlib.course.cgroup`).  nbgrader's pipeline is changed in three places:
+cells that kill or hang the kernel fail alone and a duplicated graded cell no
+longer makes nbgrader reject the notebook (:mod:`gradlib.course.execute`), and
+scores and late penalties are left to the coordinator, which records them in the
+real gradebook (:mod:`gradlib.course.record`).
 """
 
 from __future__ import annotations

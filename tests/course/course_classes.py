@@ -136,6 +136,23 @@ def hostile_cases(root: Path) -> dict[str, Case]:
         "segfault": Case(
             {file: _nb(with_backward("import ctypes\nctypes.string_at(0)\n"))}, NO_BACKWARD
         ),
+        # not hostile: the kernel works in the notebook's own folder, which it may write
+        "uses-own-folder": Case(
+            {
+                file: _nb(
+                    set_cell(
+                        src,
+                        "forward",
+                        "import os\n"
+                        "here = os.getcwd()\n"
+                        "assert here.endswith('/uses-own-folder/01-chain-rule'), here\n"
+                        "with open('scratch.txt', 'w') as f:\n    f.write('ok')\n"
+                        + cell_source(src, "forward"),
+                    )
+                )
+            },
+            FULL_1,
+        ),
         # as root RLIMIT_NPROC does nothing: contained by a pids cgroup, or not run at all
         "forkbomb": Case(
             {file: _nb(with_backward("import os\nwhile True:\n    os.fork()\n"))},

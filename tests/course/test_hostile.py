@@ -72,6 +72,7 @@ HOSTILE = [
     "segfault",
     "membomb",
     "forkbomb",
+    "uses-own-folder",
     "deleted-solution",
     "deleted-test",
     "duplicated-test",

@@ -9,18 +9,51 @@ as failed (an error output saying what happened), starts a fresh kernel and runs
 the notebook again from the top without that cell.  So exactly the parts that
 depend on the broken cell lose their points, and the outcome does not depend on
 timing.
+
+:func:`prestart_kernel` starts the first notebook's kernel at the beginning of the
+grading process, so that it boots while nbgrader prepares the notebook; the
+kernel starts in the student's folder and moves into the notebook's folder
+(which nbgrader creates only later) before the first cell.
 """
 
 from __future__ import annotations
 
 import copy
 
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import DeduplicateIds, Execute
 from traitlets import Integer
 
-__all__ = ["ResilientExecute", "RepairedDeduplicateIds"]
+__all__ = ["ResilientExecute", "RepairedDeduplicateIds", "prestart_kernel"]
+
+_prestarted: dict = {}  # kernel name -> a started AsyncKernelManager, used once
+
+
+def prestart_kernel(kernel_name: str, folder: str) -> None:
+    """Start a ``kernel_name`` kernel in ``folder`` now, for the first notebook to grade.
+
+    Call it in the grading process (the kernel spec must already be findable); a
+    kernel that cannot start here is simply started later, as usual.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    try:
+        km = AsyncKernelManager(kernel_name=kernel_name)
+        run_sync(km.start_kernel)(
+            cwd=folder, extra_arguments=["--HistoryManager.hist_file=:memory:"]
+        )
+    except Exception:  # noqa: BLE001 - it is only a head start
+        return
+    _prestarted[kernel_name] = km
+
+
+def _stop(km) -> None:
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - already gone
+        pass
 
 
 def _failure(message: str):
@@ -37,12 +70,20 @@ class ResilientExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._failed: dict[int, str] = {}
         original = copy.deepcopy(nb)
+        name = (original.metadata.get("kernelspec") or {}).get("name")
+        head_start = _prestarted.pop(name, None) if km is None else None
         while True:
             work = copy.deepcopy(original)
             self._current = None
+            self._enter = None
+            if head_start is not None:
+                self._enter = (resources or {}).get("metadata", {}).get("path")
             try:
-                return super().preprocess(work, resources, km)
+                return super().preprocess(work, resources, head_start or km)
             except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
+                if head_start is not None and self._current is None:
+                    self.log.warning("the kernel started ahead failed (%s); starting another", exc)
+                    continue  # (the finally below drops it)
                 if self._current is None or self._current in self._failed:
                     raise
                 if len(self._failed) >= self.max_failed_cells:
@@ -53,6 +94,24 @@ class ResilientExecute(Execute):
                     what = f"this cell stopped responding ({type(exc).__name__})"
                 self.log.warning("cell %d: %s; running the notebook again", self._current, what)
                 self._failed[self._current] = f"Not graded: {what}."
+            finally:
+                if head_start is not None:  # not ours to keep: nbclient leaves it running
+                    if self.kc is not None:
+                        self.kc.stop_channels()
+                    _stop(head_start)
+                    head_start = None
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        if self._enter:  # a kernel started ahead, in the folder above the notebook's
+            code = f"__import__('os').chdir({self._enter!r})"
+            msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False))
+            reply = await self.async_wait_for_reply(msg_id)
+            if reply is None or reply["content"].get("status") != "ok":
+                raise RuntimeError("the kernel could not enter the notebook's folder")
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess_cell(self, cell, resources, index):
         if index in self._failed:

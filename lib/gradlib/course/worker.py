@@ -163,8 +163,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _autograde_in_child(argv: list[str], root: str, env: dict, log_path: str) -> None:
-    """Run ``nbgrader <argv>`` in this (forked) process: output to ``log_path``."""
+def _autograde_in_child(
+    argv: list[str], root: str, env: dict, log_path: str, head_start: str | None = None
+) -> None:
+    """Run ``nbgrader <argv>`` in this (forked) process: output to ``log_path``.
+
+    With ``head_start`` (a folder), the first notebook's kernel starts there at once
+    and boots while nbgrader prepares the notebook.
+    """
     os.setsid()  # its own process group: a timeout kills the kernels too
     _die_with_parent()
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -173,6 +179,10 @@ def _autograde_in_child(argv: list[str], root: str, env: dict, log_path: str) ->
     os.chdir(root)
     os.environ.clear()
     os.environ.update(env)
+    if head_start:
+        from gradlib.course.execute import prestart_kernel
+
+        prestart_kernel("python3", head_start)
     code = 0
     try:
         from nbgrader.apps.nbgraderapp import NbGraderApp
@@ -219,12 +229,14 @@ def warm_up() -> bool:
     return True
 
 
-def _run_nbgrader(argv, root: Path, env: dict, log_path: Path, limit: float):
+def _run_nbgrader(argv, root: Path, env: dict, log_path: Path, limit: float, head_start=None):
     """``(exit code, timed out)`` of ``nbgrader <argv>`` run in ``root``."""
     try:
         ctx = _forkserver()
         proc = ctx.Process(
-            target=_autograde_in_child, args=(argv, str(root), env, str(log_path)), daemon=False
+            target=_autograde_in_child,
+            args=(argv, str(root), env, str(log_path), head_start and str(head_start)),
+            daemon=False,
         )
         proc.start()
     except (OSError, ValueError, AssertionError):  # no forkserver here: a fresh interpreter
@@ -267,13 +279,15 @@ def grade(job: Job) -> Result:
         _check_notebooks(job, submitted, result)
         runtime = Path(tmp) / "runtime"
         runtime.mkdir()
-        autograded = root / "autograded" / job.student / job.assignment
-        autograded.mkdir(parents=True)
+        # the student's folder is the kernel's (nbgrader makes the assignment's inside)
+        student_folder = root / "autograded" / job.student
+        student_folder.mkdir(parents=True)
+        autograded = student_folder / job.assignment
         write_kernel_spec(
             Path(tmp) / "jupyter",
             memory_mb=job.limits.memory_mb,
             sandbox=job.limits.sandbox,
-            writable=[autograded, runtime],
+            writable=[student_folder, runtime],
             hidden=[Path(tmp), *map(Path, job.protect)],
             prefix=group.kernel_prefix() if group else [],
         )
@@ -290,7 +304,7 @@ def grade(job: Job) -> Result:
         argv += ["--create", "--force", "--log-level=WARN"]
         limit = job.limits.notebook_timeout * max(1, len(job.notebooks))
         log_path = Path(tmp) / "nbgrader.log"
-        returncode, timed_out = _run_nbgrader(argv, root, env, log_path, limit)
+        returncode, timed_out = _run_nbgrader(argv, root, env, log_path, limit, student_folder)
         result.log = log_path.read_text(errors="replace") if log_path.exists() else ""
         result.exit_code = returncode
         if timed_out:

@@ -70,17 +70,22 @@ print(children)
 """
 
 
+def _forks_in(group) -> int:
+    """How many children ``FORKS`` managed to start as a kernel of ``group``."""
+    proc = subprocess.run(
+        [*group.kernel_prefix(), sys.executable, "-c", FORKS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return int(proc.stdout)
+
+
 @needs_pids_cgroup
 def test_a_kernels_processes_are_capped_and_killed_afterwards():
     with cgroup.ProcessGroup(40) as group:
-        proc = subprocess.run(
-            [*group.kernel_prefix(), sys.executable, "-c", FORKS],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        assert int(proc.stdout) == 39  # the 40th task would be one too many
+        assert _forks_in(group) == 39  # the 40th task would be one too many
         (kernel,) = [p for p in group.path.iterdir() if p.is_dir()]
         assert len((kernel / "cgroup.procs").read_text().split()) == 39  # still sleeping
     assert not group.path.exists()  # and gone: killed, group removed
@@ -89,15 +94,7 @@ def test_a_kernels_processes_are_capped_and_killed_afterwards():
 @needs_pids_cgroup
 def test_a_restarted_kernel_gets_a_fresh_count():
     with cgroup.ProcessGroup(40) as group:
-        for _ in range(2):
-            proc = subprocess.run(
-                [*group.kernel_prefix(), sys.executable, "-c", FORKS],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=True,
-            )
-            assert int(proc.stdout) == 39
+        assert [_forks_in(group), _forks_in(group)] == [39, 39]
 
 
 def test_process_groups_reject_bad_sizes():

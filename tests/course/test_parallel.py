@@ -20,6 +20,7 @@ import time
 import pytest
 from nbgrader.api import Gradebook
 
+from gradlib.course.cgroup import pids_root
 from gradlib.course.demo import make_course
 
 from conftest import BIN, run_tool
@@ -73,11 +74,12 @@ def courses(tmp_path_factory):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    time.sleep(1)  # the killed run's nbgrader processes die with it; their scratch stays
-    shutil.rmtree(scratch, ignore_errors=True)
     before = sorted(p.stem for p in records.glob("*.json"))
-    # ... and then run again to the end
+    # ... and then run again to the end, which also removes what the killed run left:
+    # its process groups, with any kernel it was starting when it was killed
     resumed = run_tool(_cli(root, "autograde", A1, "--workers", "2"), cwd=root).stdout
+    left_by_killed_run = _groups_of(proc.pid) + _processes_using(scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
     run_tool(_cli(root, "autograde", A2, "--workers", "2"), cwd=root)
     return {
         "root": root,
@@ -85,7 +87,18 @@ def courses(tmp_path_factory):
         "honest": honest,
         "before": before,
         "resumed": resumed,
+        "left_by_killed_run": left_by_killed_run,
     }
+
+
+def _groups_of(pid: int) -> list:
+    root = pids_root()
+    return sorted(root.glob(f"gradlib-{pid}-*")) if root else []
+
+
+def _processes_using(folder) -> list[str]:
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    return [line for line in ps.stdout.splitlines() if str(folder) in line]
 
 
 @pytest.mark.parametrize("assignment", [A1, A2])
@@ -124,6 +137,10 @@ def test_killed_run_resumes_with_the_students_left(courses):
     before = set(courses["before"])
     assert 1 <= len(before) < len(students), "the run was not interrupted half-way"
     assert f"graded {len(students) - len(before)} submission(s)" in courses["resumed"]
+
+
+def test_a_killed_run_leaves_no_process_behind(courses):
+    assert courses["left_by_killed_run"] == []
 
 
 def test_no_grade_is_lost_or_duplicated(courses):

@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-__all__ = ["ProcessGroup", "probe", "pids_root"]
+__all__ = ["ProcessGroup", "probe", "pids_root", "remove_groups_of", "remove_stale_groups"]
 
 
 def _mounts() -> list[tuple[str, str, set[str]]]:
@@ -115,27 +115,59 @@ class ProcessGroup:
 
     def close(self, timeout: float = 10.0) -> None:
         """Kill what is left in the groups and remove them."""
-        deadline = time.monotonic() + timeout
-        for group in [*sorted(p for p in self.path.glob("*") if p.is_dir()), self.path]:
-            while True:
+        _remove(self.path, timeout)
+
+
+def _remove(path: Path, timeout: float = 10.0) -> None:
+    """Kill every process in the group ``path`` and its sub-groups; remove them."""
+    deadline = time.monotonic() + timeout
+    for group in [*sorted(p for p in path.glob("*") if p.is_dir()), path]:
+        while True:
+            try:
+                members = (group / "cgroup.procs").read_text().split()
+            except OSError:
+                members = []
+            for pid in members:
                 try:
-                    members = (group / "cgroup.procs").read_text().split()
-                except OSError:
-                    members = []
-                for pid in members:
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                try:
-                    group.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        return  # something unkillable: leave the group behind
-                    time.sleep(0.02)
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    return  # something unkillable: leave the group behind
+                time.sleep(0.02)
+
+
+def remove_groups_of(pid: int) -> None:
+    """Remove the groups that process ``pid`` made (and kill what is in them)."""
+    root = pids_root()
+    if root is not None:
+        for path in root.glob(f"gradlib-{pid}-*"):
+            _remove(path)
+
+
+def remove_stale_groups() -> None:
+    """Remove the groups of grading processes that no longer exist.
+
+    A grading run killed with SIGKILL cannot clean up after itself; a kernel that
+    it was starting at that moment may even outlive it.  The next run on the
+    machine removes both.
+    """
+    root = pids_root()
+    if root is None:
+        return
+    for path in root.glob("gradlib-*-*"):
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            _remove(path)
+        except (ValueError, PermissionError):
+            continue
 
 
 @functools.cache

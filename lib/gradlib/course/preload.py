@@ -10,10 +10,13 @@ that every grading process forked from the server starts with all of that done.
 
 from __future__ import annotations
 
+import atexit
+import os
 import tempfile
 import warnings
 from pathlib import Path
 
+from gradlib.course.cgroup import remove_groups_of
 from gradlib.course.startup import skip_unused_slow_imports
 
 
@@ -54,3 +57,8 @@ def _preload() -> None:
 
 
 _preload()
+# The fork server exits when the worker that started it does, even a worker killed
+# alone with SIGKILL, which cannot clean up: the server then removes the worker's
+# process groups (and every kernel still in them).  (If the server is killed too,
+# the next run's warm_up removes them: gradlib.course.cgroup.remove_stale_groups.)
+atexit.register(remove_groups_of, os.getppid())

@@ -219,7 +219,12 @@ def _forkserver():
 
 
 def warm_up() -> bool:
-    """Start this process's nbgrader fork server now (a job would otherwise wait for it)."""
+    """Start this process's nbgrader fork server now (a job would otherwise wait for it).
+
+    Also removes what killed grading runs left on this machine (process groups and
+    any kernel still in them).
+    """
+    cgroup.remove_stale_groups()
     try:
         proc = _forkserver().Process(target=os.getpid, daemon=False)
         proc.start()

@@ -81,7 +81,7 @@ def collect_report_data(config, assignments: list[str] | None = None, progress=T
                 "failures": failures.most_common(10),
                 "problems": {s: r["problems"] for s, r in records.items() if r.get("problems")},
                 "flags": {s: r["flags"] for s, r in records.items() if r.get("flags")},
-                "sandbox": dict(collections.Counter(_protection(r) for r in records.values())),
+                "protection": dict(collections.Counter(_protection(r) for r in records.values())),
             }
     return data
 
@@ -150,7 +150,7 @@ def write_report(config, output: Path, assignments=None, progress=True) -> dict:
             f"<p>{len(scores)} submissions, mean {mean:.2f} of {info['max_score']:g} points. "
             "Protection while grading: "
             + ", ".join(
-                f"<b>{html.escape(k)}</b> ({n} submissions)" for k, n in info["sandbox"].items()
+                f"<b>{html.escape(k)}</b> ({n} submissions)" for k, n in info["protection"].items()
             )
             + ".</p>",
         ]

@@ -23,7 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["probe", "write_kernel_spec", "bwrap_command"]
+__all__ = ["KERNEL_NAME", "probe", "write_kernel_spec", "bwrap_command"]
+
+# the kernel spec that graded notebooks name; written here, started ahead by the worker
+KERNEL_NAME = "python3"
 
 
 @functools.cache
@@ -111,7 +114,7 @@ def write_kernel_spec(
             "IPYTHONDIR": "/tmp/ipython",  # the sandbox's private /tmp (home is read-only)
         },
     }
-    folder = jupyter_path / "kernels" / "python3"
+    folder = jupyter_path / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
     return argv

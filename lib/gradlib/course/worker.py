@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from gradlib.course import cgroup
-from gradlib.course.sandbox import write_kernel_spec
+from gradlib.course.sandbox import KERNEL_NAME, write_kernel_spec
 
 __all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
 
@@ -182,7 +182,7 @@ def _autograde_in_child(
     if head_start:
         from gradlib.course.execute import prestart_kernel
 
-        prestart_kernel("python3", head_start)
+        prestart_kernel(KERNEL_NAME, head_start)
     code = 0
     try:
         from nbgrader.apps.nbgraderapp import NbGraderApp

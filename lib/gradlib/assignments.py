@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GradedPart", "list_assignments", "graded_parts", "protected_regions"]
+__all__ = ["GradedPart", "list_assignments", "graded_parts", "protected_regions", "split_hidden"]
 
 _REGION = re.compile(
     r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1[ \t]*$",
@@ -73,3 +73,30 @@ def protected_regions(notebook: str | Path, min_chars: int = 1) -> list[str]:
             if len(body.strip()) >= min_chars:
                 regions.append(body)
     return regions
+
+
+_HIDDEN_MARKERS = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*(?:\n|$)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def split_hidden(source: str) -> list[tuple[bool, str]]:
+    """A test cell's source as ``(hidden, text)`` pieces in order, without the marker lines.
+
+    Each piece is padded with blank lines so that its lines keep their numbers in the
+    cell; pieces with nothing but whitespace are left out.
+    """
+    pieces: list[tuple[bool, str]] = []
+
+    def piece(hidden: bool, start: int, end: int) -> None:
+        if source[start:end].strip():
+            pieces.append((hidden, "\n" * source.count("\n", 0, start) + source[start:end]))
+
+    position = 0
+    for match in _HIDDEN_MARKERS.finditer(source):
+        piece(False, position, match.start())
+        piece(True, match.start(1), match.end(1))
+        position = match.end()
+    piece(False, position, len(source))
+    return pieces

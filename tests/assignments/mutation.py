@@ -23,12 +23,18 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager, nullcontext, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
+import nbformat
 import numpy as np
+from nbformat.v4 import new_output
+
+from gradlib.course.judge import judge_notebook, program_from_notebook
+from gradlib.grading import wire
+from gradlib.grading.hidden import kernel_source, recording
 
 _SWAP_BINOP = {
     ast.Add: ast.Sub,
@@ -180,14 +186,21 @@ def _transform(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-def run_notebook(cells: list[dict], seconds: float = 20.0) -> tuple[dict, dict[str, bool]]:
+def run_notebook(
+    cells: list[dict], seconds: float = 20.0, *, judged: bool = False, program=None
+) -> tuple[dict, dict[str, bool]]:
     """Execute code cells in one fresh namespace; ``{grade_id: passed}`` of the test cells.
 
     A cell that raises fails (test cells) or is recorded and skipped (others), as a
-    kernel would continue; the whole run is bounded by ``seconds``.
+    kernel would continue; the whole run is bounded by ``seconds``.  With ``judged``
+    the run is graded the way ``gradlib-course`` grades: the cells run with hidden
+    tests recording and without their answer key (:func:`kernel_source`), and then
+    :func:`gradlib.course.judge.judge_notebook` judges the recorded results in a
+    namespace of its own, with the trusted ``program`` (default: the cells' own).
     """
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, bool] = {}
+    executed: list[dict] = []
     sink = StringIO()
     try:
         with (
@@ -202,17 +215,39 @@ def run_notebook(cells: list[dict], seconds: float = 20.0) -> tuple[dict, dict[s
                 if cell["cell_type"] != "code":
                     continue
                 meta = cell.get("metadata", {}).get("nbgrader", {})
+                source = _cell_source(cell)
+                outputs: list[dict] = []
+                if judged and meta.get("grade"):
+                    source = kernel_source(source)
+
+                def emit(payload, outputs=outputs):  # through JSON, as a kernel's output goes
+                    data = {wire.MIME: json.loads(json.dumps(payload))}
+                    outputs.append(new_output("display_data", data=data))
+
                 try:
-                    exec(compile(_transform(_cell_source(cell)), "<cell>", "exec"), namespace)
+                    with recording(emit) if judged else nullcontext():
+                        exec(compile(_transform(source), "<cell>", "exec"), namespace)
                     ok = True
                 except _Timeout:
                     raise
-                except BaseException:  # noqa: BLE001 - a student's cell may raise anything
+                except BaseException as exc:  # noqa: BLE001 - a student's cell may raise anything
                     ok = False
+                    outputs.append(new_output("error", ename=type(exc).__name__, evalue=str(exc)))
                 if meta.get("grade"):
                     results[meta["grade_id"]] = ok
+                executed.append({**copy.deepcopy(cell), "outputs": outputs})
     except _Timeout:
         pass  # cells not reached count as failed below
+    if judged:
+        nb = nbformat.from_dict(
+            {"cells": executed, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        )
+        with _time_limit(seconds), np.errstate(all="ignore"):
+            judge_notebook(nb, program or program_from_notebook(cells))
+        for cell in nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in results:
+                results[gid] = not any(o.get("output_type") == "error" for o in cell.outputs)
     return namespace, results
 
 
@@ -263,11 +298,14 @@ def _differs(
 
 
 def mutation_report(
-    notebook: Path, probes: dict[str, Callable], n_probes: int = 60
+    notebook: Path, probes: dict[str, Callable], n_probes: int = 60, *, judged: bool = False
 ) -> list[Mutant]:
-    """All mutants of a source notebook, each marked behaviour-changing and/or killed."""
+    """All mutants of a source notebook, each marked behaviour-changing and/or killed.
+
+    ``judged``: grade each mutant as ``gradlib-course`` does (see :func:`run_notebook`).
+    """
     nb = json.loads(Path(notebook).read_text())
-    original_ns, baseline = run_notebook(nb["cells"])
+    original_ns, baseline = run_notebook(nb["cells"], judged=judged)
     if not baseline or not all(baseline.values()):
         failed = sorted(k for k, ok in baseline.items() if not ok)
         raise AssertionError(f"{notebook}: the source notebook itself fails {failed}")
@@ -280,7 +318,7 @@ def mutation_report(
         for mutant in mutants_of(meta["grade_id"], _cell_source(cell)):
             cells = copy.deepcopy(nb["cells"])
             cells[index]["source"] = mutant.source
-            mutant_ns, results = run_notebook(cells)
+            mutant_ns, results = run_notebook(cells, judged=judged)
             mutant.killed = any(not results.get(gid, False) for gid in baseline)
             mutant.changes_behaviour = _differs(original_ns, mutant_ns, probes, n_probes)
             mutants.append(mutant)

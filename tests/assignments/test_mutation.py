@@ -1,5 +1,7 @@
 """The hidden tests must catch at least 90% of the mutants of each solution that change
-its behaviour (see mutation.py for how mutants are made, probed and graded)."""
+its behaviour (see mutation.py for how mutants are made, probed and graded) -- graded
+in-kernel as ``nbgrader autograde`` does, and judged outside the kernel as
+``gradlib-course`` does, with exactly the same mutants killed both ways."""
 
 from __future__ import annotations
 
@@ -32,4 +34,15 @@ def test_hidden_tests_kill_behaviour_changing_mutants(name):
         )
         assert score >= REQUIRED, (
             f"{notebook.name}: mutation score {score:.1%}; survivors:\n{report}"
+        )
+        judged = mutation_report(notebook, PROBES[name], judged=True)
+        verdict = {True: "killed", False: "survived"}
+        differ = [
+            f"  {m.cell} line {m.line}: {m.description} (in-kernel: {verdict[m.killed]}, "
+            f"judged: {verdict[j.killed]})"
+            for m, j in zip(mutants, judged, strict=True)
+            if m.killed != j.killed
+        ]
+        assert not differ, f"{notebook.name}: judged outside the kernel, other verdicts:\n" + (
+            "\n".join(differ)
         )

@@ -16,6 +16,7 @@ from gradlib.course.cli import DEFAULT_PATTERN, build_parser
 from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute
 from gradlib.course.feedback import REDACTED, hidden_test_lines, redact_notebook
 from gradlib.course.integrity import _Aliases, _parse, _static_flags, source_digest
+from gradlib.course.judge import JudgeNotebook, KernelProjection
 from gradlib.course.sandbox import bwrap_command
 from gradlib.course.worker import Limits, _config
 
@@ -25,13 +26,17 @@ SOURCE = REPO / "solutions" / "01-chain-rule" / "chain-rule.ipynb"
 
 def test_the_worker_config_loads_and_replaces_nbgraders_steps(tmp_path):
     # nbgrader silently ignores a config file that raises: load it the way nbgrader does
-    (tmp_path / "nbgrader_config.py").write_text(_config(tmp_path, Limits(cell_timeout=7)))
+    config = _config(tmp_path, Limits(cell_timeout=7), tmp_path / "p.json", tmp_path / "r.jsonl")
+    (tmp_path / "nbgrader_config.py").write_text(config)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
-    assert ResilientExecute in cfg.Autograde.autograde_preprocessors
+    steps = cfg.Autograde.autograde_preprocessors
+    # the kernel gets the test cells without their answer key; the verdict comes after it ran
+    execute = steps.index(ResilientExecute)
+    assert steps[execute - 1 : execute + 2] == [KernelProjection, ResilientExecute, JudgeNotebook]
+    assert cfg.JudgeNotebook.program_file == str(tmp_path / "p.json")
     assert RepairedDeduplicateIds in cfg.Autograde.sanitize_preprocessors
     assert cfg.ResilientExecute.timeout == 7
     # the worker's gradebook is thrown away: scores and penalties are the coordinator's
-    steps = cfg.Autograde.autograde_preprocessors
     assert SaveAutoGrades not in steps and AssignLatePenalties not in steps
 
 

@@ -7,7 +7,8 @@ processes of their own, see :mod:`gradlib.course.worker`), or the scheduler at
 self-contained; results come back as they finish and this process -- the
 gradebook's only writer -- records them one at a time
 (:mod:`gradlib.course.record`), with the integrity flags
-(:mod:`gradlib.course.integrity`).  A student already recorded is skipped unless
+(:mod:`gradlib.course.integrity`, and the run-time ones of the verdict step,
+:mod:`gradlib.course.judge`).  A student already recorded is skipped unless
 ``force``: a run that was interrupted resumes where it stopped.
 
 Scripts that call :func:`autograde` need an ``if __name__ == "__main__":`` guard
@@ -26,6 +27,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from gradlib.course.integrity import gradebook_source_cells, inspect_submission
+from gradlib.course.judge import judge_program
 from gradlib.course.record import record, recorded_students
 from gradlib.course.sandbox import probe
 from gradlib.course.template import copy_assignment_definition
@@ -155,6 +157,7 @@ def autograde(
             template_db = template.read_bytes()
         source = config.source / assignment
         source_cells = gradebook_source_cells(config.db_url, assignment, source)
+        program = judge_program(config.db_url, assignment, source)
         protect = (str(config.root),)
         jobs = [
             Job(
@@ -165,6 +168,7 @@ def autograde(
                 template_db,
                 limits,
                 protect,
+                program,
             )
             for student, folder in todo.items()
         ]
@@ -184,6 +188,10 @@ def autograde(
                 except (KeyError, UnicodeDecodeError):
                     continue
             flags = inspect_submission(submitted, result.notebooks, source_cells)
+            flags += [f for report in result.judged for f in report["flags"] if f not in flags]
+            result.problems += [
+                f"grader: {p}" for report in result.judged for p in report["problems"]
+            ]
             record(
                 result,
                 config.root,

@@ -7,7 +7,9 @@ Started by the kernel spec that :mod:`gradlib.course.sandbox` writes::
 It lowers its own limits -- address space (a memory bomb gets ``MemoryError``
 instead of taking the machine), no core files, a cap on open files -- and then
 becomes an ordinary IPython kernel (``ipykernel_launcher``) with the remaining
-arguments.  Limits set here hold for everything the student's code starts.
+arguments, which before the first cell switches hidden tests to recording
+(:func:`gradlib.grading.hidden.install_kernel_recorder`).  Limits set here hold
+for everything the student's code starts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ import os
 import resource
 import signal
 import sys
+
+# Before any cell runs, the kernel starts recording hidden-test results for the grader
+# instead of checking them (gradlib.grading.hidden): the verdict is reached outside.
+RECORD = (
+    "--IPKernelApp.exec_lines=import gradlib.grading.hidden as _h; "
+    "_h.install_kernel_recorder(); del _h"
+)
 
 
 def _limit(which: int, value: int) -> None:
@@ -36,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     _limit(resource.RLIMIT_AS, args.memory_mb * 2**20)
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_NOFILE, args.max_files)
-    command = [sys.executable, "-m", "ipykernel_launcher", *kernel_args]
+    command = [sys.executable, "-m", "ipykernel_launcher", RECORD, *kernel_args]
     if os.getppid() == 1:
         # In the sandbox's own pid namespace our parent is its init (pid 1), and
         # ipykernel takes a parent with pid 1 for a sign that it was orphaned and

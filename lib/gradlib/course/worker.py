@@ -19,6 +19,7 @@ real gradebook (:mod:`gradlib.course.record`).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -72,6 +73,8 @@ class Job:
     template_db: bytes  # SQLite gradebook holding only the assignment's definition
     limits: Limits = Limits()
     protect: tuple[str, ...] = ()  # paths the student's code must not see
+    # the trusted code the verdict step runs: notebook -> cells (gradlib.course.judge)
+    program: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Result:
     sandbox: str = "none"
     exit_code: int | None = None  # of nbgrader (negative: killed by that signal)
     process_limit: int | None = None  # tasks per kernel, if a pids cgroup enforced it
+    judged: list[dict] = field(default_factory=list)  # the verdict step's report, per notebook
 
 
 def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
@@ -119,7 +123,7 @@ def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
             result.problems.append(f"{name} is missing from the submission")
 
 
-def _config(root: Path, limits: Limits) -> str:
+def _config(root: Path, limits: Limits, program: Path, report: Path) -> str:
     return "\n".join(
         [
             "from nbgrader.converters import Autograde",
@@ -127,15 +131,24 @@ def _config(root: Path, limits: Limits) -> str:
             "from nbgrader.preprocessors import DeduplicateIds",
             "from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades",
             "from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute",
+            "from gradlib.course.judge import JudgeNotebook, KernelProjection",
             "c = get_config()  # noqa",
             f"c.CourseDirectory.root = {str(root)!r}",
             f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'",
-            # scores and late penalties are saved by the coordinator, in the real gradebook
+            # the kernel gets the test cells without their answer key and records; the
+            # verdict is reached after execution, in this process (gradlib.course.judge).
+            # Scores and late penalties are saved by the coordinator, in the real gradebook.
             "c.Autograde.autograde_preprocessors = [",
-            "    ResilientExecute if p is Execute else p",
+            "    q",
             "    for p in Autograde.autograde_preprocessors.default()",
             "    if p not in (SaveAutoGrades, AssignLatePenalties)",
+            "    for q in (",
+            "        [KernelProjection, ResilientExecute, JudgeNotebook] if p is Execute else [p]",
+            "    )",
             "]",
+            f"c.KernelProjection.program_file = {str(program)!r}",
+            f"c.JudgeNotebook.program_file = {str(program)!r}",
+            f"c.JudgeNotebook.report_file = {str(report)!r}",
             "c.Autograde.sanitize_preprocessors = [",
             "    RepairedDeduplicateIds if p is DeduplicateIds else p",
             "    for p in Autograde.sanitize_preprocessors.default()",
@@ -280,7 +293,9 @@ def grade(job: Job) -> Result:
         submitted = root / "submitted" / job.student / job.assignment
         submitted.mkdir(parents=True)
         (root / "gradebook.db").write_bytes(job.template_db)
-        (root / "nbgrader_config.py").write_text(_config(root, job.limits))
+        program, report = Path(tmp) / "program.json", Path(tmp) / "judged.jsonl"
+        program.write_text(json.dumps(job.program))
+        (root / "nbgrader_config.py").write_text(_config(root, job.limits, program, report))
         _check_notebooks(job, submitted, result)
         runtime = Path(tmp) / "runtime"
         runtime.mkdir()
@@ -318,6 +333,8 @@ def grade(job: Job) -> Result:
             path = autograded / f"{name}.ipynb"
             if path.exists() and path.stat().st_size:
                 result.notebooks[name] = path.read_text()
+        if report.exists():
+            result.judged = [json.loads(line) for line in report.read_text().splitlines()]
         if returncode not in (0, None) and not result.notebooks:
             result.problems.append("nbgrader could not grade this submission (see the log)")
     result.seconds = time.perf_counter() - start

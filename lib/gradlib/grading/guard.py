@@ -1,10 +1,12 @@
-"""Comparison helpers for the graded notebooks' tests.
+"""The reference-delegation guard: a graded function must not run gradlib's own version.
 
-A failing check raises ``AssertionError`` with a message a student can act on:
-what was compared, the expected and received shapes, and the size of the
-largest error -- never the hidden test's inputs or the full expected array.
-The checks also silence numpy's floating-point warnings, because nbgrader
-scores a test cell that writes anything to stderr as zero.
+Hidden tests call the student's code through :func:`call_student`, which watches
+every Python call made while it runs; if one of the ``forbidden`` functions,
+classes or modules of ``gradlib`` executes, the part fails with
+:class:`ReferenceUsed`.  It catches delegation however it is written (imported,
+aliased, fetched with ``getattr``) as long as the student's code does not also
+switch the watch off -- which the grading workflow then flags
+(:mod:`gradlib.grading.probe`).
 """
 
 from __future__ import annotations
@@ -13,66 +15,9 @@ import inspect
 import sys
 import types
 
-import numpy as np
+from gradlib.grading.checks import quiet
 
-__all__ = ["check_close", "check_sequence_close", "quiet", "ReferenceUsed", "call_student"]
-
-
-def quiet():
-    """A context manager that silences numpy floating-point warnings (``np.errstate``)."""
-    return np.errstate(all="ignore")
-
-
-def _as_array(what: str, value) -> np.ndarray:
-    if value is None:
-        raise AssertionError(f"{what}: your code returned None -- did you forget a `return`?")
-    try:
-        with quiet():
-            return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise AssertionError(
-            f"{what}: expected numbers, got {type(value).__name__} ({exc})"
-        ) from None
-
-
-def check_close(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9) -> None:
-    """Assert ``got`` equals ``expected`` elementwise within ``atol + rtol * |expected|``.
-
-    Parameters
-    ----------
-    what : str
-        What is compared, in the student's terms ("dL/dw for a neuron with 3 inputs").
-    got, expected : array_like
-        The student's result and the reference result.
-    """
-    got_a, exp_a = _as_array(what, got), np.asarray(expected, dtype=np.float64)
-    if got_a.shape != exp_a.shape:
-        raise AssertionError(f"{what}: expected shape {exp_a.shape}, got shape {got_a.shape}")
-    with quiet():
-        if not np.all(np.isfinite(got_a)):
-            bad = int(np.sum(~np.isfinite(got_a)))
-            raise AssertionError(f"{what}: {bad} of your {got_a.size} values are NaN or infinite")
-        err = np.abs(got_a - exp_a)
-        tol = atol + rtol * np.abs(exp_a)
-        if np.all(err <= tol):
-            return
-        worst = int(np.argmax(err - tol))
-    index = tuple(int(i) for i in np.unravel_index(worst, exp_a.shape))
-    where = "" if exp_a.ndim == 0 else f" at index {index}"
-    raise AssertionError(
-        f"{what}: differs from the reference; max abs error {err.max():.3g}{where} "
-        f"({int(np.sum(err > tol))} of {exp_a.size} values outside the tolerance "
-        f"atol={atol:g}, rtol={rtol:g})"
-    )
-
-
-def check_sequence_close(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9):
-    """Like :func:`check_close` for a trajectory: report the first step that differs."""
-    got_a, exp_a = _as_array(what, got), np.asarray(expected, dtype=np.float64)
-    if got_a.shape != exp_a.shape:
-        raise AssertionError(f"{what}: expected shape {exp_a.shape}, got shape {got_a.shape}")
-    for k in range(exp_a.shape[0]):
-        check_close(f"{what}, step {k}", got_a[k], exp_a[k], rtol=rtol, atol=atol)
+__all__ = ["ReferenceUsed", "call_student"]
 
 
 class ReferenceUsed(AssertionError):

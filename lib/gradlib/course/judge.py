@@ -1,0 +1,326 @@
+"""The verdict step: hidden tests judged where the graded code cannot reach.
+
+``nbgrader autograde`` runs the hidden tests inside the student's kernel, after the
+student's code has run there -- so that code can rewrite the verdict.  Under
+``gradlib-course`` the kernel only *records* (:mod:`gradlib.grading.hidden`): each
+hidden test runs the student's functions on its hidden inputs and sends what they
+returned as a display output.  Then, in the grading process -- which never ran a
+line of the submission -- this module
+
+1. runs the notebook's trusted code again: the instructor's cells and the test
+   cells as the gradebook holds them (not as the submission holds them), in the
+   order of the source notebook; of the instructor's cells only what does not need
+   the student's code (statements that name the student's functions are skipped),
+   of a test cell's visible part only its imports and definitions, and its hidden
+   part in full, with the ``@grader_only`` answer key that the kernel never saw;
+2. lets every hidden test check the recorded results there
+   (:func:`gradlib.grading.hidden.judging`); a test's first failure becomes an
+   error output of its cell, which nbgrader scores as zero;
+3. leaves nothing in the cell that could claim points: the recorded results are
+   removed, and an ``execute_result`` (nbgrader's partial credit) becomes a plain
+   display output;
+4. compares the kernel's integrity snapshots with its own
+   (:mod:`gradlib.grading.probe`) and writes run-time flags for the report.
+
+A part scores when its cell ran without error in the kernel (the visible tests:
+they can only take points away) *and* its hidden tests pass here.
+
+:class:`KernelProjection` runs before execution and hands the kernel each test
+cell without its answer key (:func:`gradlib.grading.hidden.kernel_source`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from gradlib.assignments import split_hidden
+from gradlib.grading import probe, wire
+from gradlib.grading.hidden import JudgeCell, judging, kernel_source
+
+__all__ = [
+    "Judge",
+    "JudgeNotebook",
+    "KernelProjection",
+    "judge_notebook",
+    "judge_program",
+    "program_from_notebook",
+]
+
+FLAG = "tampering"
+_MISSING = "never reached the grader"  # (gradlib.grading.hidden's message for no results)
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def judge_program(db_url: str, assignment: str, source_dir: Path | None = None) -> dict:
+    """The trusted code of every notebook of ``assignment``, as the judge runs it.
+
+    ``{notebook: [{"name", "kind", "source"}, ...]}`` in source-notebook order, where
+    ``kind`` is ``"test"`` (an autograded code cell) or ``"instructor"`` (a locked code
+    cell that is neither a test nor a solution); sources come from the gradebook.
+    """
+    from nbgrader.api import Gradebook
+
+    program: dict[str, list[dict]] = {}
+    with Gradebook(db_url) as gb:
+        for nb in gb.find_assignment(assignment).notebooks:
+            tests = {c.name for c in nb.grade_cells if c.cell_type == "code"}
+            solutions = {c.name for c in nb.solution_cells}
+            cells = []
+            for cell in nb.source_cells:
+                if cell.cell_type != "code":
+                    continue
+                if cell.name in tests:
+                    kind = "test"
+                elif cell.locked and cell.name not in solutions:
+                    kind = "instructor"
+                else:
+                    continue
+                cells.append({"name": cell.name, "kind": kind, "source": cell.source or ""})
+            program[nb.name] = cells
+    for name, cells in program.items():
+        path = Path(source_dir or "") / f"{name}.ipynb"
+        if source_dir is None or not path.exists():
+            continue
+        order = [
+            c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            for c in json.loads(path.read_text()).get("cells", [])
+        ]
+        position = {gid: i for i, gid in enumerate(order) if gid}
+        cells.sort(key=lambda c: position.get(c["name"], len(position)))
+    return program
+
+
+def program_from_notebook(cells: list[dict]) -> list[dict]:
+    """The trusted program of a *source* notebook's cells, read from their nbgrader metadata.
+
+    For tools and tests that judge without a gradebook; grading itself reads the
+    gradebook (:func:`judge_program`).
+    """
+    program = []
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code" or not meta.get("grade_id"):
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if meta.get("grade"):
+            program.append({"name": meta["grade_id"], "kind": "test", "source": source})
+        elif meta.get("locked") and not meta.get("solution"):
+            program.append({"name": meta["grade_id"], "kind": "instructor", "source": source})
+    return program
+
+
+def _statements(source: str) -> list[ast.stmt]:
+    return ast.parse(source).body
+
+
+def _run(nodes: list[ast.stmt], namespace: dict, what: str) -> None:
+    module = ast.Module(body=nodes, type_ignores=[])
+    exec(compile(module, f"<{what}>", "exec"), namespace)  # noqa: S102 - the instructor's code
+
+
+class Judge:
+    """Judges one notebook: its trusted cells in order, test cells against recorded results."""
+
+    def __init__(self, notebook: str = ""):
+        self.notebook = notebook
+        self.namespace: dict = {"__name__": "__main__"}
+        self.problems: list[str] = []  # the grader's own trouble (never the student's)
+        self.flags: list[dict] = []
+        self._compare = probe.Comparison()
+        self._seen_details: set[str] = set()
+
+    def _flag(self, cell: str, detail: str) -> None:
+        if detail not in self._seen_details:
+            self._seen_details.add(detail)
+            self.flags.append(
+                {"kind": FLAG, "notebook": self.notebook, "cell": cell, "detail": detail}
+            )
+
+    @contextlib.contextmanager
+    def _quietly(self):
+        sink = io.StringIO()
+        with (
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+        ):
+            warnings.simplefilter("ignore")
+            yield
+
+    def instructor_cell(self, name: str, source: str) -> None:
+        """Run what the instructor's cell does without the student's code."""
+        try:
+            nodes = _statements(source)
+        except SyntaxError as exc:
+            self.problems.append(f"cell {name} of {self.notebook} is not Python: {exc}")
+            return
+        with self._quietly():
+            for node in nodes:
+                try:
+                    _run([node], self.namespace, name)
+                except NameError:
+                    continue  # it needs the student's code, which the grader never runs
+                except Exception as exc:  # noqa: BLE001 - reported to the instructor
+                    self.problems.append(f"the grader could not run cell {name}: {exc!r:.200}")
+
+    def test_cell(self, name: str, source: str, blocks: list, kernel_failed: bool) -> str | None:
+        """Judge one test cell on its recorded ``blocks``; the failure message, or None."""
+        cell = JudgeCell(blocks)
+        verdict = None
+        with self._quietly(), judging(cell):
+            for hidden, text in split_hidden(source):
+                try:
+                    nodes = _statements(text)
+                except SyntaxError as exc:
+                    self.problems.append(f"test cell {name} is not Python: {exc}")
+                    verdict = verdict or "GradingError: the hidden tests could not be read"
+                    break
+                if not hidden:
+                    nodes = [n for n in nodes if isinstance(n, _DEFINITIONS)]
+                try:
+                    _run(nodes, self.namespace, name)
+                except AssertionError as exc:
+                    verdict = f"{type(exc).__name__}: {exc}"
+                    break
+                except Exception as exc:  # noqa: BLE001 - the part fails; the instructor is told
+                    self.problems.append(f"the grader failed in test cell {name}: {exc!r:.300}")
+                    verdict = f"GradingError: the grader could not check this part ({exc!r:.200})"
+                    break
+        self._check_integrity(name, cell)
+        if cell.used < len(cell.blocks):
+            self._flag(name, "the cell sent more hidden-test results than it has hidden tests")
+            verdict = verdict or "AssertionError: the cell sent results of tests it does not run"
+        if verdict and _MISSING in verdict:
+            if kernel_failed:
+                return None  # the cell failed in the kernel: that error is the verdict
+            self._flag(name, "a test cell ran to its end but its results never reached the grader")
+        return verdict
+
+    def _check_integrity(self, name: str, cell: JudgeCell) -> None:
+        for snapshot in cell.snapshots:
+            modules = snapshot.get("modules", {}) if isinstance(snapshot, dict) else {}
+            mine = probe.grader_snapshot(self.namespace, list(modules)[:200])
+            for detail in self._compare(snapshot, mine):
+                self._flag(name, detail)
+
+
+def _is_results(output) -> bool:
+    return isinstance(output.get("data"), dict) and wire.MIME in output["data"]
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _error(message: str):
+    ename, _, evalue = message.partition(": ")
+    return new_output("error", ename=ename, evalue=evalue, traceback=[message])
+
+
+def judge_notebook(nb, program: list[dict], notebook: str = "") -> dict:
+    """Judge the executed ``nb`` in place with its trusted ``program``; return the report."""
+    start = time.perf_counter()
+    judge = Judge(notebook)
+    executed = {}
+    for cell in nb.cells:
+        gid = _grade_id(cell)
+        if gid and gid not in executed:
+            executed[gid] = cell
+    tests = {c["name"] for c in program if c["kind"] == "test"}
+    verdicts = {}
+    for entry in program:
+        if entry["kind"] == "instructor":
+            judge.instructor_cell(entry["name"], entry["source"])
+            continue
+        cell = executed.get(entry["name"])
+        outputs = cell.get("outputs", []) if cell is not None else []
+        blocks = [o["data"][wire.MIME] for o in outputs if _is_results(o)]
+        failed = cell is None or any(o.get("output_type") == "error" for o in outputs)
+        verdict = judge.test_cell(entry["name"], entry["source"], blocks, failed)
+        verdicts[entry["name"]] = verdict
+        if cell is None:
+            continue
+        kept = []
+        for output in outputs:
+            if _is_results(output):
+                continue
+            if output.get("output_type") == "execute_result":  # no partial credit from a kernel
+                output = new_output("display_data", data=output.get("data", {}), metadata={})
+            kept.append(output)
+        if verdict:
+            kept.append(_error(verdict))
+        cell.outputs = kept
+        cell.source = entry["source"]  # the whole test cell, as the gradebook holds it
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and _grade_id(cell) not in tests:
+            found = [o for o in cell.get("outputs", []) if _is_results(o)]
+            if found:
+                judge._flag(
+                    _grade_id(cell) or "(added cell)",
+                    "a cell that is not a test cell sent hidden-test results",
+                )
+                cell.outputs = [o for o in cell.outputs if not _is_results(o)]
+    return {
+        "notebook": notebook,
+        "verdicts": verdicts,
+        "flags": judge.flags,
+        "problems": judge.problems,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+class _ProgramReader(NbGraderPreprocessor):
+    program_file = Unicode("", help="JSON file of the assignment's trusted cells").tag(config=True)
+
+    def _program(self, resources) -> list[dict] | None:
+        if not self.program_file:
+            return None
+        programs = json.loads(Path(self.program_file).read_text())
+        name = resources["nbgrader"]["notebook"]
+        if name not in programs:  # never judge without the trusted code: fail the notebook
+            raise RuntimeError(f"the grader has no trusted code for notebook {name!r}")
+        return programs[name]
+
+
+class KernelProjection(_ProgramReader):
+    """Send the kernel each test cell without its ``@grader_only`` answer key."""
+
+    def preprocess(self, nb, resources):
+        program = self._program(resources)
+        if program is None:
+            return nb, resources
+        tests = {c["name"]: c["source"] for c in program if c["kind"] == "test"}
+        for cell in nb.cells:
+            gid = _grade_id(cell)
+            if cell.get("cell_type") == "code" and gid in tests:
+                cell.source = kernel_source(tests[gid])
+        return nb, resources
+
+
+class JudgeNotebook(_ProgramReader):
+    """Judge the executed notebook (see the module docstring); append a report line."""
+
+    report_file = Unicode("", help="where each notebook's report is appended").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        program = self._program(resources)
+        if program is None:
+            return nb, resources
+        name = resources["nbgrader"]["notebook"]
+        report = judge_notebook(nb, program, name)
+        if self.report_file:
+            with open(self.report_file, "a") as fh:
+                fh.write(json.dumps(report) + "\n")
+        return nb, resources

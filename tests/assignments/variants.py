@@ -1,15 +1,23 @@
-"""Wrong solutions of every assignment, used to prove the hidden tests catch real mistakes.
+"""Wrong and correct-but-different solutions of every assignment.
 
 Each file ``wrong_solutions/<anything>.py`` defines ``ASSIGNMENT`` (the folder name in
-``solutions/``), ``VARIANTS``, a list of :class:`Variant`, and ``PROBES``, random
-inputs for each function the students write (used by mutation testing). A variant replaces the
-source of ONE solution cell of the source notebook; grading it must cost exactly the
-points of the test cell it names, and nothing else.
+``solutions/``), ``VARIANTS``, a list of :class:`Variant`, ``ALTERNATIVES``, a list of
+:class:`Alternative`, and ``PROBES``, random inputs for each function the students
+write (used by mutation testing).
+
+* A variant replaces the source of ONE solution cell of the source notebook with a
+  realistic mistake; grading it must cost exactly the points of the test cell it
+  names, and nothing else -- in-kernel and judged outside the kernel alike.
+* An alternative is a *correct* solution written in another style than the reference
+  (loops instead of vectorised code, another order of operations, copies, ``dict(...)``
+  states, numpy or Python scalars, prints, extra helpers and cells); it must get full
+  marks, in-kernel and judged.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +30,14 @@ class Variant:
     cell: str  # grade_id of the solution cell that is replaced
     tests: str  # grade_id of the test cell that must lose its points
     source: str  # the wrong solution cell
+
+
+@dataclass(frozen=True)
+class Alternative:
+    student: str  # the submission's student id: says what style it is written in
+    cells: dict  # grade_id of a solution cell -> its new source (several cells at once)
+    style: str  # one line: how it differs from the reference solution
+    added: tuple = ()  # (grade_id of the cell it follows, source) of extra code cells
 
 
 def _modules():
@@ -38,6 +54,30 @@ def load_variants() -> dict[str, list[Variant]]:
     for module in _modules():
         found.setdefault(module.ASSIGNMENT, []).extend(module.VARIANTS)
     return found
+
+
+def load_alternatives() -> dict[str, list[Alternative]]:
+    """``{assignment: [Alternative, ...]}`` from every module in ``wrong_solutions/``."""
+    found: dict[str, list[Alternative]] = {}
+    for module in _modules():
+        found.setdefault(module.ASSIGNMENT, []).extend(getattr(module, "ALTERNATIVES", []))
+    return found
+
+
+def apply_alternative(notebook: dict, alternative: Alternative) -> dict:
+    """A copy of the source ``notebook`` with ``alternative``'s cells in place."""
+    nb = json.loads(json.dumps(notebook))
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
+    for grade_id, source in alternative.cells.items():
+        if grade_id not in ids:
+            raise KeyError(f"{alternative.student}: no cell {grade_id!r}")
+        nb["cells"][ids.index(grade_id)]["source"] = source
+    for after, source in reversed(alternative.added):
+        if after not in ids:
+            raise KeyError(f"{alternative.student}: no cell {after!r} to add a cell after")
+        cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
+        nb["cells"].insert(ids.index(after) + 1, {**cell, "source": source})
+    return nb
 
 
 def load_probes() -> dict[str, dict]:

@@ -5,7 +5,7 @@ mistake that happens to agree with the visible tests would: the hidden tests alo
 must then catch them.
 """
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "01-chain-rule"
 
@@ -151,6 +151,80 @@ VARIANTS = [
         "        w = w - lr * g\n"
         "        history.append(w.copy())\n"
         "    return np.array(history)\n",
+    ),
+]
+
+# --- correct solutions in other styles than the reference ------------------------------------
+ALTERNATIVES = [
+    Alternative(
+        "loops-and-numpy-scalars",
+        {
+            "forward": "def neuron_forward(x, w, y):\n"
+            "    z = np.float64(0.0)\n"
+            "    for xi, wi in zip(x, w):  # a loop instead of np.dot\n"
+            "        z += wi * xi\n"
+            "    y_hat = z if z > 0 else np.float64(0.0)\n"
+            "    loss = (y_hat - y) ** 2 / 2  # numpy scalars, another order\n"
+            "    return z, y_hat, loss\n",
+            "local-derivatives": "def mul_backward(a, b, upstream):\n"
+            "    return [b * upstream, a * upstream]  # a list instead of a tuple\n\n\n"
+            "def add_backward(a, b, upstream):\n"
+            "    return 1.0 * upstream, 1.0 * upstream\n\n\n"
+            "def relu_backward(z, upstream):\n"
+            "    if z <= 0:\n"
+            "        return 0.0\n"
+            "    return upstream\n\n\n"
+            "def half_squared_error_backward(y, y_hat, upstream=1.0):\n"
+            "    return upstream * (y_hat - y)\n",
+            "backward": "def neuron_backward(x, w, y):\n"
+            "    z = sum(x[i] * w[i] for i in range(len(x)))\n"
+            "    gate = 1.0 if z > 0 else 0.0\n"
+            "    grads = []\n"
+            "    for xi in x:  # one weight at a time\n"
+            "        grads.append((max(z, 0.0) - y) * gate * xi)\n"
+            "    return np.array(grads)\n",
+            "gd-step": "def gradient_descent(x, w, y, lr, steps, grad_fn):\n"
+            "    out = np.empty((steps + 1, len(w)))\n"
+            "    out[0] = w\n"
+            "    current = np.copy(w)\n"
+            "    for k in range(1, steps + 1):\n"
+            "        current -= lr * np.asarray(grad_fn(x, current, y))  # in place, on a copy\n"
+            "        out[k] = current\n"
+            "    return out\n",
+        },
+        "Python loops, numpy scalars, a list pair, in-place updates on a copy",
+    ),
+    Alternative(
+        "chained-helpers-and-prints",
+        {
+            "forward": "def neuron_forward(x, w, y):\n"
+            "    z = weighted_sum(x, w)\n"
+            "    y_hat = float(np.maximum(z, 0.0))\n"
+            "    print(f'debug: z={z:.3f}, y_hat={y_hat:.3f}')\n"
+            "    return z, y_hat, 0.5 * (y - y_hat) ** 2\n",
+            "backward": "def neuron_backward(x, w, y):\n"
+            "    z, y_hat, _ = neuron_forward(x, w, y)  # reuse parts 1 and 2\n"
+            "    grad_y_hat = half_squared_error_backward(y, y_hat, 1.0)\n"
+            "    grad_z = relu_backward(z, grad_y_hat)\n"
+            "    return np.array([mul_backward(wi, xi, grad_z)[0] for wi, xi in zip(w, x)])\n",
+            "gd-step": "def gradient_descent(x, w, y, lr, steps, grad_fn):\n"
+            "    def step(current):\n"
+            "        return current - lr * grad_fn(x, current, y)\n\n"
+            "    path = [np.array(w, dtype=float)]\n"
+            "    while len(path) <= steps:\n"
+            "        path.append(step(path[-1]))\n"
+            "    print('weights after', steps, 'steps:', path[-1])\n"
+            "    return np.stack(path)\n",
+        },
+        "the student's own functions chained, a helper in an extra cell, debug prints",
+        added=(
+            (
+                "imports",
+                "def weighted_sum(x, w):\n"
+                "    \"\"\"My helper: z = sum_i w_i x_i.\"\"\"\n"
+                "    return float(np.asarray(w) @ np.asarray(x))\n",
+            ),
+        ),
     ),
 ]
 

@@ -34,7 +34,7 @@ from nbformat.v4 import new_output
 
 from gradlib.course.judge import judge_notebook, program_from_notebook
 from gradlib.grading import wire
-from gradlib.grading.hidden import kernel_source, recording
+from gradlib.grading.hidden import kernel_cell, recording
 
 _SWAP_BINOP = {
     ast.Add: ast.Sub,
@@ -194,7 +194,7 @@ def run_notebook(
     A cell that raises fails (test cells) or is recorded and skipped (others), as a
     kernel would continue; the whole run is bounded by ``seconds``.  With ``judged``
     the run is graded the way ``gradlib-course`` grades: the cells run with hidden
-    tests recording and without their answer key (:func:`kernel_source`), and then
+    tests recording, first, and without their answer key (:func:`kernel_cell`), and then
     :func:`gradlib.course.judge.judge_notebook` judges the recorded results in a
     namespace of its own, with the trusted ``program`` (default: the cells' own).
     """
@@ -218,7 +218,7 @@ def run_notebook(
                 source = _cell_source(cell)
                 outputs: list[dict] = []
                 if judged and meta.get("grade"):
-                    source = kernel_source(source)
+                    source = kernel_cell(source)
 
                 def emit(payload, outputs=outputs):  # through JSON, as a kernel's output goes
                     data = {wire.MIME: json.loads(json.dumps(payload))}

@@ -1,6 +1,7 @@
 """Integrity flags for one submission: things an instructor should look at.
 
-Flags go to the grading record and the report; they never change a grade.
+Flags go to the grading record and the report; they never change a grade (the grade
+is the verdict step's, which the submission cannot reach).
 Each flag is a dict ``{"kind", "notebook", "cell", "detail"}``.  What is checked,
 and how:
 
@@ -17,6 +18,12 @@ and how:
                    programs; (runtime) an error output shows a file access that failed.
 ``trace-hook``     (static) ``sys.settrace`` / ``sys.setprofile`` / ``threading.settrace``
                    / ``sys.monitoring`` -- the hooks ``call_student`` relies on.
+``tampering``      (runtime, from the verdict step :mod:`gradlib.course.judge`) the kernel
+                   was altered while the notebook ran: a test helper, the reference, a
+                   comparison function, numpy, ``builtins`` or ``sys.modules`` no longer
+                   matches the grader's own copy, a hook (trace, profile, exception,
+                   display, IPython event or transformer) was installed, or a test
+                   cell's results never reached the grader -- whatever names were used.
 
 Only code the student wrote is inspected statically: every code cell whose
 source differs from the gradebook's version of that cell, and every cell the
@@ -39,7 +46,7 @@ __all__ = [
     "strip_hidden_tests",
 ]
 
-FLAG_KINDS = ("reference", "locked-cell", "monkeypatch", "file-access", "trace-hook")
+FLAG_KINDS = ("reference", "locked-cell", "monkeypatch", "file-access", "trace-hook", "tampering")
 
 _HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*(\n|$)",

@@ -14,19 +14,18 @@ line of the submission -- this module
    of a test cell's visible part only its imports and definitions, and its hidden
    part in full, with the ``@grader_only`` answer key that the kernel never saw;
 2. lets every hidden test check the recorded results there
-   (:func:`gradlib.grading.hidden.judging`); a test's first failure becomes an
-   error output of its cell, which nbgrader scores as zero;
-3. leaves nothing in the cell that could claim points: the recorded results are
-   removed, and an ``execute_result`` (nbgrader's partial credit) becomes a plain
-   display output;
+   (:func:`gradlib.grading.hidden.judging`);
+3. makes the cell say exactly that verdict to nbgrader: a failure is the cell's one
+   error output; whatever the kernel raised or wrote to stderr stays as plain text,
+   the recorded results are removed, and an ``execute_result`` (nbgrader's partial
+   credit) becomes a plain display output -- so nothing the kernel did can give
+   points, and nothing it did besides what the student's functions returned takes
+   them away;
 4. compares the kernel's integrity snapshots with its own
    (:mod:`gradlib.grading.probe`) and writes run-time flags for the report.
 
-A part scores when its cell ran without error in the kernel (the visible tests:
-they can only take points away) *and* its hidden tests pass here.
-
-:class:`KernelProjection` runs before execution and hands the kernel each test
-cell without its answer key (:func:`gradlib.grading.hidden.kernel_source`).
+Before execution, :class:`KernelProjection` hands the kernel each test cell without
+its answer key, hidden tests first (:func:`gradlib.grading.hidden.kernel_cell`).
 """
 
 from __future__ import annotations
@@ -44,9 +43,8 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from gradlib.assignments import split_hidden
 from gradlib.grading import probe, wire
-from gradlib.grading.hidden import JudgeCell, judging, kernel_source
+from gradlib.grading.hidden import JudgeCell, judging, kernel_cell, plan_test_cell
 
 __all__ = [
     "Judge",
@@ -59,7 +57,6 @@ __all__ = [
 
 FLAG = "tampering"
 _MISSING = "never reached the grader"  # (gradlib.grading.hidden's message for no results)
-_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def judge_program(db_url: str, assignment: str, source_dir: Path | None = None) -> dict:
@@ -175,36 +172,35 @@ class Judge:
                 except Exception as exc:  # noqa: BLE001 - reported to the instructor
                     self.problems.append(f"the grader could not run cell {name}: {exc!r:.200}")
 
-    def test_cell(self, name: str, source: str, blocks: list, kernel_failed: bool) -> str | None:
-        """Judge one test cell on its recorded ``blocks``; the failure message, or None."""
+    def test_cell(self, name: str, source: str, blocks: list, kernel_error: str | None):
+        """Judge one test cell on its recorded ``blocks``: the failure message, or None.
+
+        ``kernel_error`` is the first error the cell showed in the kernel; it becomes
+        the verdict only when no results arrived because of it (the kernel died).
+        """
         cell = JudgeCell(blocks)
         verdict = None
         with self._quietly(), judging(cell):
-            for hidden, text in split_hidden(source):
-                try:
-                    nodes = _statements(text)
-                except SyntaxError as exc:
-                    self.problems.append(f"test cell {name} is not Python: {exc}")
-                    verdict = verdict or "GradingError: the hidden tests could not be read"
-                    break
-                if not hidden:
-                    nodes = [n for n in nodes if isinstance(n, _DEFINITIONS)]
-                try:
-                    _run(nodes, self.namespace, name)
-                except AssertionError as exc:
-                    verdict = f"{type(exc).__name__}: {exc}"
-                    break
-                except Exception as exc:  # noqa: BLE001 - the part fails; the instructor is told
-                    self.problems.append(f"the grader failed in test cell {name}: {exc!r:.300}")
-                    verdict = f"GradingError: the grader could not check this part ({exc!r:.200})"
-                    break
+            try:
+                definitions, hidden, _ = plan_test_cell(source)
+            except ValueError as exc:
+                self.problems.append(f"test cell {name}: {exc}")
+                return "GradingError: the hidden tests of this part could not be read"
+            try:
+                _run(_statements(definitions), self.namespace, name)
+                _run(_statements(hidden), self.namespace, name)
+            except AssertionError as exc:
+                verdict = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # noqa: BLE001 - the part fails; the instructor is told
+                self.problems.append(f"the grader failed in test cell {name}: {exc!r:.300}")
+                verdict = f"GradingError: the grader could not check this part ({exc!r:.200})"
         self._check_integrity(name, cell)
         if cell.used < len(cell.blocks):
             self._flag(name, "the cell sent more hidden-test results than it has hidden tests")
             verdict = verdict or "AssertionError: the cell sent results of tests it does not run"
         if verdict and _MISSING in verdict:
-            if kernel_failed:
-                return None  # the cell failed in the kernel: that error is the verdict
+            if kernel_error:
+                return kernel_error  # e.g. the kernel died in this cell: say that
             self._flag(name, "a test cell ran to its end but its results never reached the grader")
         return verdict
 
@@ -229,6 +225,32 @@ def _error(message: str):
     return new_output("error", ename=ename, evalue=evalue, traceback=[message])
 
 
+def _scored_outputs(outputs: list, verdict: str | None) -> list:
+    """A test cell's outputs that nbgrader scores exactly as the ``verdict`` says.
+
+    nbgrader gives a code cell no points if any output is an error or stderr text, and
+    partial credit from an ``execute_result`` number.  Here only the verdict decides:
+    what the kernel printed or raised stays readable as plain text, the recorded
+    results go, and a failed verdict is the cell's one error output.
+    """
+    kept = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if _is_results(output):
+            continue
+        if kind == "execute_result":
+            output = new_output("display_data", data=output.get("data", {}), metadata={})
+        elif kind == "error":
+            text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+            output = new_output("stream", name="stdout", text=f"In the notebook's run: {text}\n")
+        elif kind == "stream" and output.get("name") == "stderr":
+            output = new_output("stream", name="stdout", text=output.get("text", ""))
+        kept.append(output)
+    if verdict:
+        kept.append(_error(verdict))
+    return kept
+
+
 def judge_notebook(nb, program: list[dict], notebook: str = "") -> dict:
     """Judge the executed ``nb`` in place with its trusted ``program``; return the report."""
     start = time.perf_counter()
@@ -247,22 +269,17 @@ def judge_notebook(nb, program: list[dict], notebook: str = "") -> dict:
         cell = executed.get(entry["name"])
         outputs = cell.get("outputs", []) if cell is not None else []
         blocks = [o["data"][wire.MIME] for o in outputs if _is_results(o)]
-        failed = cell is None or any(o.get("output_type") == "error" for o in outputs)
-        verdict = judge.test_cell(entry["name"], entry["source"], blocks, failed)
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        kernel_error = (
+            f"{errors[0].get('ename', 'Error')}: {errors[0].get('evalue', '')}"
+            if errors
+            else ("GradingError: the cell is missing from the notebook" if cell is None else None)
+        )
+        verdict = judge.test_cell(entry["name"], entry["source"], blocks, kernel_error)
         verdicts[entry["name"]] = verdict
-        if cell is None:
-            continue
-        kept = []
-        for output in outputs:
-            if _is_results(output):
-                continue
-            if output.get("output_type") == "execute_result":  # no partial credit from a kernel
-                output = new_output("display_data", data=output.get("data", {}), metadata={})
-            kept.append(output)
-        if verdict:
-            kept.append(_error(verdict))
-        cell.outputs = kept
-        cell.source = entry["source"]  # the whole test cell, as the gradebook holds it
+        if cell is not None:
+            cell.outputs = _scored_outputs(outputs, verdict)
+            cell.source = entry["source"]  # the whole test cell, as the gradebook holds it
     for cell in nb.cells:
         if cell.get("cell_type") == "code" and _grade_id(cell) not in tests:
             found = [o for o in cell.get("outputs", []) if _is_results(o)]
@@ -305,7 +322,7 @@ class KernelProjection(_ProgramReader):
         for cell in nb.cells:
             gid = _grade_id(cell)
             if cell.get("cell_type") == "code" and gid in tests:
-                cell.source = kernel_source(tests[gid])
+                cell.source = kernel_cell(tests[gid])
         return nb, resources
 
 

@@ -35,7 +35,11 @@ def _preload() -> None:
     from nbgrader.api import Gradebook
 
     import gradlib.course.execute  # noqa: F401
+    import gradlib.course.judge  # noqa: F401
     import gradlib.course.template  # noqa: F401 - new gradebooks without `alembic heads`
+
+    # the verdict step imports the references and fingerprints the modules the kernel uses
+    _warm_judge()
 
     # ... and what it builds on first use: the notebook schema's validators
     nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
@@ -54,6 +58,22 @@ def _preload() -> None:
                     grade.auto_score = 1.0
                 gb.db.commit()
                 gb.find_submission("a", "s").max_score  # noqa: B018
+
+
+def _warm_judge() -> None:
+    import importlib
+    import pkgutil
+    import sys
+
+    import gradlib
+    from gradlib.grading import probe
+
+    for info in pkgutil.walk_packages(gradlib.__path__, "gradlib."):
+        if not info.name.startswith("gradlib.course"):
+            importlib.import_module(info.name)
+    modules = [*probe.WATCHED, *probe.KERNEL_PARTS]
+    modules += [m for m in sys.modules if m.startswith("gradlib.")]
+    probe.grader_snapshot({}, modules)
 
 
 _preload()

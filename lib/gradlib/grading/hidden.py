@@ -32,7 +32,8 @@ Where it runs decides what :func:`hidden_tests` does:
   (:mod:`gradlib.grading.probe`).  Nothing is checked there: the grader sends that
   kernel the cell without the bodies of ``@grader_only`` functions
   (:func:`kernel_source`), so neither the reference results nor the comparisons
-  ever exist in the student's process.
+  ever exist in the student's process; and it runs the hidden tests before the visible
+  checks, which therefore cannot stop them (:func:`kernel_cell`).
 * **judging** (``gradlib-course``'s grading process, which the submission never
   touched, :mod:`gradlib.course.judge`): the cases are made again, and ``_check``
   runs on the recorded results.  Its first failure is the part's verdict.
@@ -51,6 +52,7 @@ import copy
 import sys
 from collections.abc import Callable, Iterable
 
+from gradlib.assignments import split_hidden
 from gradlib.grading import probe, wire
 from gradlib.grading.guard import ReferenceUsed, call_student
 
@@ -61,7 +63,9 @@ __all__ = [
     "hidden_tests",
     "install_kernel_recorder",
     "judging",
+    "kernel_cell",
     "kernel_source",
+    "plan_test_cell",
     "recording",
 ]
 
@@ -267,6 +271,53 @@ def _judge_results(cases, check, cell: JudgeCell) -> None:
 
 # --- what the student's kernel is sent ------------------------------------------------------
 
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _parse(text: str, what: str) -> ast.Module:
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        raise ValueError(
+            f"{what} is not plain Python (line {exc.lineno}: {exc.msg}); its answer key "
+            "cannot be kept out of the student's kernel"
+        ) from None
+
+
+def plan_test_cell(source: str) -> tuple[str, str, str]:
+    """A test cell as ``(definitions, hidden, checks)``, three pieces of code.
+
+    ``definitions``: the imports, functions and classes of the visible part (a test
+    harness, a reference gradient given to the student's function); ``hidden``: the
+    hidden tests; ``checks``: the rest of the visible part (its statements and
+    checks).  The grader runs ``definitions`` and ``hidden``; the student's kernel
+    runs all three, hidden tests *before* the visible checks
+    (:func:`kernel_cell`), so that a visible check failing -- or made to fail --
+    cannot keep the hidden tests from recording.
+    """
+    definitions, hidden, checks = [], [], []
+    for is_hidden, text in split_hidden(source):
+        tree = _parse(text, "a test cell")
+        if is_hidden:
+            hidden.append(text.strip("\n"))
+            continue
+        lines = text.splitlines()
+        for node in tree.body:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            code = "\n".join(lines[first - 1 : node.end_lineno])
+            (definitions if isinstance(node, _DEFINITIONS) else checks).append(code)
+    return "\n".join(definitions), "\n\n".join(hidden), "\n".join(checks)
+
+
+def kernel_cell(source: str) -> str:
+    """What ``gradlib-course`` sends the student's kernel for a test cell.
+
+    The visible definitions, then the hidden tests without their answer key
+    (:func:`kernel_source`), then the visible checks (see :func:`plan_test_cell`).
+    """
+    definitions, hidden, checks = plan_test_cell(source)
+    return "\n\n".join(p for p in (definitions, kernel_source(hidden), checks) if p) + "\n"
+
 
 def _is_grader_only(node) -> bool:
     for deco in getattr(node, "decorator_list", []):
@@ -284,13 +335,7 @@ def kernel_source(source: str) -> str:
     ``raise GraderOnly(...)`` line (names and signatures stay, so the cell runs).
     Lines outside those bodies are kept as they are.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise ValueError(
-            f"a test cell is not plain Python (line {exc.lineno}: {exc.msg}); its answer key "
-            "cannot be kept out of the student's kernel"
-        ) from None
+    tree = _parse(source, "a test cell")
     lines = source.splitlines(keepends=True)
     cuts = []
     for node in tree.body:

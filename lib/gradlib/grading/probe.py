@@ -75,9 +75,17 @@ def _constant(value) -> str:
     return f"<{type(value).__module__}.{type(value).__qualname__}>"
 
 
+_codes: dict[int, tuple[types.CodeType, str]] = {}  # code objects are immutable: hash once
+
+
 def _code(code: types.CodeType) -> str:
+    known = _codes.get(id(code))
+    if known is not None and known[0] is code:
+        return known[1]
     parts = (code.co_code.hex(), _constant(code.co_consts), ",".join(code.co_names))
-    return _digest("|".join(parts))
+    digest = _digest("|".join(parts))
+    _codes[id(code)] = (code, digest)  # (kept alive, so that its id is never reused)
+    return digest
 
 
 def describe(obj) -> str:
@@ -277,20 +285,26 @@ def snapshot(namespace: dict) -> dict:
     return {"names": names_table(namespace), "modules": modules, "changed": changed}
 
 
+_grader_tables: dict[str, dict[str, str]] = {}  # the grader's modules are never touched
+
+
 def grader_snapshot(namespace: dict, module_names) -> dict:
     """The grader's own fingerprints of ``namespace`` and of the modules named."""
     tables = {}
     for name in module_names:
         if not (_watched(name) or name in KERNEL_PARTS) or name.startswith("gradlib.course"):
             continue
-        module = sys.modules.get(name)
-        if module is None and not name.startswith("gradlib"):
-            try:
-                module = importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - not importable here: nothing to compare
+        if name not in _grader_tables:
+            module = sys.modules.get(name)
+            if module is None and not name.startswith("gradlib"):
+                try:
+                    module = importlib.import_module(name)
+                except Exception:  # noqa: BLE001 - not importable here: nothing to compare
+                    continue
+            if module is None:
                 continue
-        if module is not None:
-            tables[name] = module_table(module, KERNEL_PARTS.get(name))
+            _grader_tables[name] = module_table(module, KERNEL_PARTS.get(name))
+        tables[name] = _grader_tables[name]
     return {"names": names_table(namespace), "tables": tables}
 
 

@@ -7,6 +7,9 @@ blank, some with one part wrong) is made twice; one copy is graded by plain
 its own sandboxed kernel).  Both wall-clock times include everything the command
 does (start-up, the Dask cluster, recording the grades).  The per-part scores
 of the two gradebooks must be identical.  Target: speed-up >= 1.7 with 2 workers.
+Also reported: the share of each submission's grading time spent in the verdict
+step (the hidden tests judged in the grading process, :mod:`gradlib.course.judge`;
+target <= 10%).
 
 Each repetition runs the pair one after the other on fresh copies, so both see
 the same machine; the median of the per-pair speed-ups is reported.
@@ -83,10 +86,14 @@ def _pair(args, tmp: Path, rep: int) -> tuple[float, float, bool, str]:
         parallel,
     )
     same = _scores(serial) == _scores(parallel)
-    record = json.loads(next((parallel / "grading" / ASSIGNMENT).glob("*.json")).read_text())
-    limit = record.get("process_limit")
-    protection = record["sandbox"] + (f", {limit} processes" if limit else "")
-    return t_serial, t_parallel, same, protection
+    folder = parallel / "grading" / ASSIGNMENT
+    records = [json.loads(p.read_text()) for p in folder.glob("*.json")]
+    limit = records[0].get("process_limit")
+    protection = records[0]["sandbox"] + (f", {limit} processes" if limit else "")
+    # the verdict step: judging the recorded results in the grading process, per submission
+    judging = sum(j["seconds"] for r in records for j in r.get("judged", []))
+    grading = sum(r["seconds"] for r in records)
+    return t_serial, t_parallel, same, protection, judging / grading
 
 
 def main() -> int:
@@ -102,19 +109,29 @@ def main() -> int:
         f"{args.students} submissions of {ASSIGNMENT}; {os.cpu_count()} cores; "
         f"load average before: {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'run':<5}{'nbgrader autograde (s)':>24}{'gradlib-course (s)':>20}{'speed-up':>10}")
-    ratios, all_same = [], True
+    print(
+        f"{'run':<5}{'nbgrader autograde (s)':>24}{'gradlib-course (s)':>20}{'speed-up':>10}"
+        f"{'verdict step':>14}"
+    )
+    ratios, shares, all_same = [], [], True
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         for rep in range(args.repeat):
-            t_serial, t_parallel, same, protection = _pair(args, Path(tmp), rep)
+            t_serial, t_parallel, same, protection, share = _pair(args, Path(tmp), rep)
             ratios.append(t_serial / t_parallel)
+            shares.append(share)
             all_same &= same
-            print(f"{rep + 1:<5}{t_serial:>24.1f}{t_parallel:>20.1f}{ratios[-1]:>9.2f}x")
+            print(
+                f"{rep + 1:<5}{t_serial:>24.1f}{t_parallel:>20.1f}{ratios[-1]:>9.2f}x{share:>13.1%}"
+            )
     print(
         f"gradlib-course autograde --workers {args.workers} ({protection}) vs serial "
         f"nbgrader autograde: median speed-up {statistics.median(ratios):.2f}x "
         f"(min {min(ratios):.2f}, max {max(ratios):.2f}; target >= 1.7); "
         f"identical scores: {all_same}"
+    )
+    print(
+        f"verdict step (judging in the grading process): median {statistics.median(shares):.1%} "
+        "of the time spent grading a submission (target <= 10%)"
     )
     print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine skews both)")
     return 0 if all_same else 1

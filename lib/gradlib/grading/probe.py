@@ -318,6 +318,8 @@ class Comparison:
         """Every difference between the kernel's snapshot and the grader's, in words."""
         if not isinstance(kernel, dict):
             return ["the kernel sent no integrity snapshot"]
+        if "error" in kernel:
+            return [f"the kernel could not take its integrity snapshot ({kernel['error']!s:.200})"]
         found = []
         names = kernel.get("names") if isinstance(kernel.get("names"), dict) else {}
         for name, digest in grader["names"].items():

@@ -4,8 +4,11 @@ Run it in the course folder (the one with ``nbgrader_config.py``) or pass ``--co
 
     gradlib-course collect 01-chain-rule downloads.zip
     gradlib-course autograde 01-chain-rule --workers 4
+    gradlib-course manual 09-what-backprop-finds
+    gradlib-course mark 09-what-backprop-finds ada written-answer 2.5 --comment "..."
     gradlib-course feedback 01-chain-rule
-    gradlib-course export
+    gradlib-course status
+    gradlib-course export --format canvas
     gradlib-course report
 """
 
@@ -19,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gradlib.course.lms import CANVAS_IDS, FORMATS
 from gradlib.course.startup import skip_unused_slow_imports
 
 __all__ = ["main", "DEFAULT_PATTERN"]
@@ -52,6 +56,15 @@ def _config(args):
     if not (root / "nbgrader_config.py").exists():
         raise UsageError(f"{root} is not a course folder (it has no nbgrader_config.py)")
     return CourseConfig(root)
+
+
+def _course(args):
+    """The course of ``--course``, once its gradebook is known to exist and be its own."""
+    from gradlib.course.identity import check_gradebook
+
+    config = _config(args)
+    check_gradebook(config)
+    return config
 
 
 def _known_assignment(config, assignment: str) -> None:
@@ -144,7 +157,7 @@ def cmd_autograde(args) -> int:
     from gradlib.course.sandbox import probe
     from gradlib.course.worker import Limits
 
-    config = _config(args)
+    config = _course(args)
     _known_assignment(config, args.assignment)
     sandbox = probe() if args.sandbox == "auto" else args.sandbox
     if sandbox == "bubblewrap" and probe() != "bubblewrap":
@@ -180,29 +193,84 @@ def cmd_autograde(args) -> int:
 
 def cmd_feedback(args) -> int:
     from gradlib.course.feedback import generate_feedback
+    from gradlib.course.manual import pending
 
-    config = _config(args)
-    _known_assignment(config, args.assignment)
-    pages = generate_feedback(config, args.assignment, args.student or None, not args.quiet)
+    config = _course(args)
+    name = args.assignment
+    _known_assignment(config, name)
+    waiting = sorted({a.student for a in pending(config.db_url, name)})
+    students = args.student or None
+    skipped: list[str] = []
+    if waiting and not args.partial:
+        if students:
+            blocked = [s for s in students if s in waiting]
+            if blocked:
+                raise UsageError(
+                    f"{', '.join(blocked)}: answers still await manual grading "
+                    f"(gradlib-course manual {name}); grade them first, or use --partial"
+                )
+        else:
+            graded = sorted(
+                p.parent.name for p in config.autograded.glob(f"*/{name}") if any(p.glob("*.ipynb"))
+            )
+            students = [s for s in graded if s not in waiting]
+            skipped = [s for s in graded if s in waiting]
+            if graded and not students:
+                print(
+                    f"wrote no feedback: every graded submission of {name} has answers awaiting "
+                    f"manual grading (gradlib-course manual {name}); --partial writes it anyway"
+                )
+                return 0
+    pages = generate_feedback(config, name, students, not args.quiet)
     print(f"wrote {len(pages)} feedback page(s) under {config.feedback}")
+    if skipped:
+        print(
+            f"  skipped {len(skipped)} student(s) whose answers await manual grading: "
+            f"{', '.join(skipped)} (grade them, then run feedback again; --partial writes "
+            "their pages now, showing 0 for those answers)"
+        )
+    partial = sorted({p.parent.parent.name for p in pages} & set(waiting))
+    if partial:
+        print(f"  {', '.join(partial)}: the page shows 0 for answers still awaiting a grader")
     return 0
 
 
 def cmd_export(args) -> int:
     from gradlib.course.export import export_csv
 
-    config = _config(args)
+    config = _course(args)
+    for name in args.assignment:
+        _known_assignment(config, name)
+    if args.canvas_id and args.format != "canvas":
+        raise UsageError(f"--canvas-id applies to --format canvas, not {args.format}")
     grades = Path(args.output)
     parts = Path(args.parts) if args.parts else grades.with_name(grades.stem + "-parts.csv")
-    n, m = export_csv(config.db_url, grades, parts)
-    print(f"wrote {grades} ({n} students) and {parts} ({m} part scores)")
+    done = export_csv(
+        config.db_url,
+        grades,
+        parts,
+        args.format,
+        args.assignment or None,
+        args.canvas_id or "sis-login-id",
+    )
+    print(
+        f"wrote {grades} ({args.format}, {done.students} students) "
+        f"and {parts} ({done.parts} part scores)"
+    )
+    for name, n in done.pending.items():
+        print(
+            f"  {name}: {n} submission(s) still await manual grading; their scores lack those "
+            f"parts (gradlib-course manual {name})"
+        )
+    for warning in done.warnings:
+        print(f"  warning: {warning}")
     return 0
 
 
 def cmd_report(args) -> int:
     from gradlib.course.report import write_report
 
-    config = _config(args)
+    config = _course(args)
     assignments = args.assignment or None
     for name in assignments or []:
         _known_assignment(config, name)
@@ -211,11 +279,66 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    from gradlib.course.status import class_status, format_status
+
+    config = _course(args)
+    if args.assignment:
+        _known_assignment(config, args.assignment)
+    statuses = class_status(config, [args.assignment] if args.assignment else None)
+    print(format_status(statuses) if statuses else "the gradebook has no assignment yet")
+    return 0
+
+
+def cmd_manual(args) -> int:
+    from gradlib.course.manual import hand_graded, pending
+
+    config = _course(args)
+    name = args.assignment
+    _known_assignment(config, name)
+    waiting = pending(config.db_url, name)
+    students = sorted({a.student for a in waiting})
+    print(f"{len(waiting)} answer(s) of {name} await manual grading ({len(students)} student(s))")
+    for a in waiting:
+        where = config.autograded / a.student / name / f"{a.notebook}.ipynb"
+        print(f"  {a.student}  {a.part}  ({a.max_score:g} points)  {where}")
+    if args.all:
+        done = hand_graded(config.db_url, name)
+        print(f"{len(done)} answer(s) of {name} graded by hand")
+        for a in done:
+            over = "  ABOVE THE MAXIMUM" if a.manual_score > a.max_score else ""
+            note = f"  {a.comment!r}" if a.comment else ""
+            print(f"  {a.student}  {a.part}  {a.manual_score:g} / {a.max_score:g}{over}{note}")
+    if waiting:
+        print(
+            f"Grade them in nbgrader's formgrader, or: gradlib-course mark {name} "
+            "STUDENT PART POINTS --comment TEXT"
+        )
+    return 0
+
+
+def cmd_mark(args) -> int:
+    from gradlib.course.manual import mark, pending
+
+    config = _course(args)
+    name = args.assignment
+    _known_assignment(config, name)
+    a = mark(config.db_url, name, args.student, args.part, args.points, args.comment, args.notebook)
+    note = f" with the comment {a.comment!r}" if a.comment else ""
+    print(f"{a.student}'s {a.part} in {name}: {a.manual_score:g} / {a.max_score:g}{note}")
+    left = [p.part for p in pending(config.db_url, name) if p.student == a.student]
+    if left:
+        print(f"  still awaiting manual grading for {a.student}: {', '.join(left)}")
+    elif (config.feedback / a.student / name).is_dir():
+        print(f"  update the feedback: gradlib-course feedback {name} --student {a.student}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gradlib-course",
         description="Grade a class with nbgrader: collect, autograde (in parallel, sandboxed), "
-        "feedback without hidden tests, export, report.",
+        "hand grading, feedback without hidden tests, status, export for an LMS, report.",
     )
     parser.add_argument("--course", default=".", help="course folder (default: .)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -252,12 +375,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="grade again students already graded")
     p.set_defaults(func=cmd_autograde)
 
+    p = sub.add_parser("manual", help="the answers that await manual grading")
+    p.add_argument("assignment")
+    p.add_argument("--all", action="store_true", help="also list answers graded by hand")
+    p.set_defaults(func=cmd_manual)
+
+    p = sub.add_parser("mark", help="grade one answer by hand (as the formgrader does)")
+    p.add_argument("assignment")
+    p.add_argument("student")
+    p.add_argument("part", help="the graded cell's id, e.g. written-answer")
+    p.add_argument("points", help="the score, from 0 to the part's maximum")
+    p.add_argument("--comment", help="the grader's comment, shown in the feedback")
+    p.add_argument("--notebook", help="the notebook, if several have this part")
+    p.set_defaults(func=cmd_mark)
+
     p = sub.add_parser("feedback", help="feedback HTML with hidden tests redacted")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument(
+        "--partial",
+        action="store_true",
+        help="also students whose answers await manual grading (shown as 0)",
+    )
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("export", help="grades as CSV (one row per student) and per-part CSV")
+    p = sub.add_parser("status", help="who is submitted, graded, given feedback or missing")
+    p.add_argument("assignment", nargs="?", help="only this assignment (default: all)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("export", help="grades as CSV for an LMS, and per-part CSV")
+    p.add_argument("assignment", nargs="*", help="assignments to include (default: all)")
+    p.add_argument(
+        "--format", default="generic", help=f"layout of the grades: {', '.join(FORMATS)}"
+    )
+    p.add_argument(
+        "--canvas-id",
+        help=f"Canvas column that holds the student id: {', '.join(CANVAS_IDS)} "
+        "(default: sis-login-id)",
+    )
     p.add_argument("--output", default="grades.csv")
     p.add_argument("--parts", help="per-part CSV (default: <output>-parts.csv)")
     p.set_defaults(func=cmd_export)

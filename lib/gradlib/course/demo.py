@@ -1,11 +1,14 @@
 """A synthetic class for trying the grading workflow end to end (``make demo-grading``).
 
 ``python -m gradlib.course.demo DIR`` makes a course folder ``DIR`` from the
-repository's ``solutions/`` (assignments 01 and 02), releases the assignments with
-``nbgrader generate_assignment``, writes submissions -- correct, partly wrong,
-broken and malicious -- as an LMS would hand them out (one zip per assignment,
-files named ``<student>_<id>_assignsubmission_file_<notebook>.ipynb``), and
-then runs every step: ``collect``, ``autograde``, ``feedback``, ``export``, ``report``.
+repository's ``solutions/`` (assignments 01, 02 and 09, whose written answer is
+graded by hand), releases the assignments with ``nbgrader generate_assignment``,
+imports the class list (``nbgrader db student import``: one student never
+submits), writes submissions -- correct, partly wrong, broken and malicious -- as
+an LMS would hand them out (one zip per assignment, files named
+``<student>_<id>_assignsubmission_file_<notebook>.ipynb``), and then runs every
+step: ``collect``, ``autograde``, ``status``, ``manual``, ``mark``, ``feedback``,
+``export`` (generic, Canvas, Moodle) and ``report``.
 
 The helpers (:func:`make_course`, :func:`set_cell`, ...) are also what the tests
 of :mod:`gradlib.course` build their classes with.
@@ -15,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import csv
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -35,7 +40,28 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parents[3]
-DEMO_ASSIGNMENTS = ("01-chain-rule", "02-backprop")
+DEMO_ASSIGNMENTS = ("01-chain-rule", "02-backprop", "09-what-backprop-finds")
+HAND_GRADED = "09-what-backprop-finds"
+# the class list an instructor imports (nbgrader db student import): margaret never submits
+ROSTER = [
+    ("ada", "Ada", "Lovelace", "ada@example.org"),
+    ("alan", "Alan", "Turing", "alan@example.org"),
+    ("barbara", "Barbara", "Liskov", "barbara@example.org"),
+    ("dennis", "Dennis", "Ritchie", "dennis@example.org"),
+    ("edsger", "Edsger", "Dijkstra", "edsger@example.org"),
+    ("grace", "Grace", "Hopper", "grace@example.org"),
+    ("ken", "Ken", "Thompson", "ken@example.org"),
+    ("margaret", "Margaret", "Hamilton", "margaret@example.org"),
+]
+WRITTEN = {  # what each student writes in a written answer (graded by hand)
+    "ada": "At the three-point solution the spoiler's term in the gradient has the factor "
+    "sigma'(z4), about e^-22: it vanishes, so that solution stays a (local, not global) "
+    "minimum. The cross-entropy has no sigma' factor and moves on.",
+    "alan": "The spoiler is too far away for the gradient to notice it.",
+    "grace": "Its output saturates, so its gradient is tiny.",
+    "edsger": "The squared error's gradient carries sigma', which is exponentially small there.",
+    "barbara": "Gradient descent is stuck in a local minimum.",
+}
 
 
 def _env() -> dict[str, str]:
@@ -122,11 +148,9 @@ def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
     """The synthetic class of ``assignment``: student -> notebook bytes (what they upload)."""
     _, src = source_notebook(root, assignment)
     release = release_notebook(root, assignment)
-    solution_ids = [
-        c["metadata"]["nbgrader"]["grade_id"]
-        for c in src["cells"]
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    ]
+    meta = [(c["cell_type"], c.get("metadata", {}).get("nbgrader", {})) for c in src["cells"]]
+    solution_ids = [m["grade_id"] for kind, m in meta if m.get("solution") and kind == "code"]
+    written = [m["grade_id"] for kind, m in meta if m.get("grade") and kind == "markdown"]
     first, last = solution_ids[0], solution_ids[-1]
     broken_first = "raise ValueError('I did not get this part')\n"
     crash_last = "import os\nos._exit(1)\n"
@@ -141,6 +165,9 @@ def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
         "barbara": set_cell(src, first, cell_source(src, first) + patch + peek),
         "ken": release,
     }
+    for student, answer in WRITTEN.items():
+        for grade_id in written:
+            students[student] = set_cell(students[student], grade_id, answer)
     out = {s: json.dumps(nb, indent=1).encode() for s, nb in students.items()}
     out["dennis"] = b"{ this is not a notebook"
     return out
@@ -166,24 +193,60 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"making the demo course in {root}")
     make_course(root, DEMO_ASSIGNMENTS)
+    roster = root / "class-list.csv"
+    with open(roster, "w", newline="") as fh:
+        csv.writer(fh).writerows([("id", "first_name", "last_name", "email"), *ROSTER])
+    print(f"\n$ nbgrader db student import {roster.name}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "db", "student", "import", roster.name],
+        cwd=root,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader db student import failed:\n{proc.stdout}{proc.stderr}")
     steps = []
     for a in DEMO_ASSIGNMENTS:
         archive = _zip(root, a, demo_class(root, a), root / f"{a}-download.zip")
         steps += [
             ["collect", a, str(archive)],
             ["autograde", a, "--workers", str(args.workers), "--cell-timeout", "20"],
-            ["feedback", a],
         ]
+    hand = HAND_GRADED
+    notebook, src = source_notebook(root, hand)
+    (part,) = [  # the written answer
+        c["metadata"]["nbgrader"]["grade_id"]
+        for c in src["cells"]
+        if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
+    ]
     steps += [
+        ["status"],
+        ["manual", hand],
+        ["mark", hand, "ada", part, "3", "--comment", "Complete: the factor, a local minimum."],
+        ["mark", hand, "alan", part, "0.5", "--comment", "Which factor? Name it."],
+        ["mark", hand, "grace", part, "1.5", "--notebook", notebook, "--comment", "Why tiny?"],
+        ["mark", hand, "edsger", part, "2", "--comment", "And is it the global minimum?"],
+        ["manual", hand, "--all"],  # barbara's answer is left for the formgrader
+        *[["feedback", a] for a in DEMO_ASSIGNMENTS],  # 09: barbara is skipped ...
+        ["feedback", hand, "--student", "barbara", "--partial"],  # ... unless asked for
+        ["status", hand],
         ["export", "--output", str(root / "grades.csv")],
+        ["export", "--format", "canvas", "--canvas-id", "sis-login-id"]
+        + ["--output", str(root / "grades-canvas.csv")],
+        ["export", hand, "--format", "moodle", "--output", str(root / "grades-moodle.csv")],
         ["report", "--output", str(root / "grading-report.html")],
     ]
     for step in steps:
-        print(f"\n$ gradlib-course {' '.join(step)}")
+        print(f"\n$ gradlib-course {shlex.join(step)}")
         code = course(["--course", str(root), *step])
         if code:
             return code
-    print(f"\nDone: open {root / 'grading-report.html'} and {root / 'feedback'}")
+    print(
+        f"\nDone: open {root / 'grading-report.html'} and {root / 'feedback'}; barbara's "
+        f"{part} still awaits a grader (the formgrader, or gradlib-course mark)."
+    )
     return 0
 
 

@@ -1,11 +1,14 @@
 """One self-contained HTML page about a course's grading (plots embedded as PNG).
 
-Per assignment: the score distribution, the pass rate of every part (full marks
-in that part), the most frequent failure messages of the test cells, the
-submissions with problems (not a notebook, missing, stopped) and the integrity
-flags (:mod:`gradlib.course.integrity`), and which sandbox protected the run.
-Everything comes from the gradebook, ``autograded/`` and the grading records in
-``grading/<assignment>/<student>.json``.
+Per assignment: the state of the class (the table of ``gradlib-course status``:
+submitted, graded, awaiting manual grading, feedback, failed, missing), the score
+distribution, the pass rate of every part (full marks in that part, among the
+parts already graded), the answers graded by hand with their scores and comments
+and those still awaiting a grader, the most frequent failure messages of the test
+cells, the submissions with problems (not a notebook, missing, stopped) and the
+integrity flags (:mod:`gradlib.course.integrity`), and which sandbox protected
+the run.  Everything comes from the gradebook, ``autograded/``, ``feedback/`` and
+the grading records in ``grading/<assignment>/<student>.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 from tqdm.auto import tqdm
+
+from gradlib.course.manual import hand_graded, pending
+from gradlib.course.status import class_status, status_rows
 
 __all__ = ["collect_report_data", "write_report"]
 
@@ -60,6 +66,8 @@ def collect_report_data(config, assignments: list[str] | None = None, progress=T
                 scores[sub.student.id] = sub.score
                 for nb in sub.notebooks:
                     for g in nb.grades:
+                        if g.needs_manual_grade:
+                            continue  # not graded yet: neither passed nor failed
                         part = parts.setdefault(
                             g.name, {"max": g.max_score, "passed": 0, "graded": 0}
                         )
@@ -82,7 +90,11 @@ def collect_report_data(config, assignments: list[str] | None = None, progress=T
                 "problems": {s: r["problems"] for s, r in records.items() if r.get("problems")},
                 "flags": {s: r["flags"] for s, r in records.items() if r.get("flags")},
                 "protection": dict(collections.Counter(_protection(r) for r in records.values())),
+                "hand_graded": hand_graded(config.db_url, name),
+                "pending": pending(config.db_url, name),
             }
+    for name, status in class_status(config, list(data["assignments"])).items():
+        data["assignments"][name]["status"] = status
     return data
 
 
@@ -136,6 +148,11 @@ def _table(header: list[str], rows: list[list]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _status_table(status) -> str:
+    rows = [[label, len(who), ", ".join(who)] for label, who in status_rows(status)]
+    return _table(["", "students", "who"], rows)
+
+
 def write_report(config, output: Path, assignments=None, progress=True) -> dict:
     """Write the HTML report to ``output``; returns the data it shows."""
     from gradlib.course.sandbox import probe
@@ -158,6 +175,31 @@ def write_report(config, output: Path, assignments=None, progress=True) -> dict:
             parts += [
                 f'<img alt="plot" src="data:image/png;base64,{img}">' for img in _plots(name, info)
             ]
+        parts.append("<h3>State of the class</h3>")
+        parts.append(_status_table(info["status"]))
+        parts.append("<h3>Graded by hand</h3>")
+        parts.append(
+            _table(
+                ["student", "part", "score", "comment"],
+                [
+                    [
+                        a.student,
+                        a.part,
+                        f"{a.manual_score:g} / {a.max_score:g}"
+                        + (" (above the maximum!)" if a.manual_score > a.max_score else ""),
+                        a.comment,
+                    ]
+                    for a in info["hand_graded"]
+                ],
+            )
+        )
+        parts.append("<h3>Awaiting manual grading</h3>")
+        parts.append(
+            _table(
+                ["student", "notebook", "part", "points"],
+                [[a.student, a.notebook, a.part, f"{a.max_score:g}"] for a in info["pending"]],
+            )
+        )
         parts.append("<h3>Most frequent failure messages</h3>")
         parts.append(_table(["students", "message"], [[n, m] for m, n in info["failures"]]))
         parts.append("<h3>Integrity flags (never change a grade)</h3>")

@@ -9,7 +9,7 @@ the exact boundaries 1/a and 2/a) catch them.
 
 import numpy as np
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "03-gradient-descent"
 
@@ -238,6 +238,146 @@ VARIANTS = [
         "newton-ascent-sign",  # w + η H⁻¹ g
         *NEWTON,
         _newton("w + lr * np.linalg.solve(hessian(w), gradient(w))"),
+    ),
+]
+
+
+# --- correct solutions in other styles than the reference ------------------------------------
+ALTERNATIVES = [
+    Alternative(
+        "loops-and-python-floats",
+        {
+            "thresholds": "def learning_rate_thresholds(A):\n"
+            "    lam = sorted(float(v) for v in np.linalg.eigvals(np.atleast_2d(A)).real)\n"
+            "    return [2 / (lam[0] + lam[-1]), 2 / lam[-1]]  # a list pair\n",
+            "gd-quadratic": "def gradient_descent_quadratic(A, b, w0, lr, steps):\n"
+            "    n = len(w0)\n"
+            "    w = [float(v) for v in w0]\n"
+            "    rows = [list(w)]\n"
+            "    for _ in range(steps):\n"
+            "        grad = [sum(A[i][j] * w[j] for j in range(n)) - b[i] for i in range(n)]\n"
+            "        w = [w[i] - lr * grad[i] for i in range(n)]\n"
+            "        rows.append(list(w))\n"
+            "    return np.array(rows)\n",
+            "classify": "def classify_learning_rate(A, lr):\n"
+            "    if np.ndim(A) == 0:\n"
+            "        top = float(A)\n"
+            "    else:\n"
+            "        top = max(np.linalg.eigvalsh(A))\n"
+            "    if lr <= 1 / top:\n"
+            "        return 'monotone'\n"
+            "    elif lr < 2 / top:\n"
+            "        return 'oscillating'\n"
+            "    else:\n"
+            "        return 'divergent'\n",
+            "speed": "def condition_number(A):\n"
+            "    lam = [float(v) for v in np.linalg.eigvalsh(np.atleast_2d(A))]\n"
+            "    return max(lam) / min(lam)\n\n\n"
+            "def convergence_factor(A, lr):\n"
+            "    rho = 0.0\n"
+            "    for lam in np.linalg.eigvalsh(np.atleast_2d(A)):\n"
+            "        rho = max(rho, abs(1.0 - lr * float(lam)))\n"
+            "    return rho\n",
+            "newton": "def newton_iterates(gradient, hessian, w0, steps, lr=1.0):\n"
+            "    out = np.zeros((steps + 1, len(w0)))  # filled row by row\n"
+            "    out[0] = w0\n"
+            "    for k in range(steps):\n"
+            "        g = gradient(out[k])\n"
+            "        H = hessian(out[k])\n"
+            "        out[k + 1] = out[k] - lr * np.linalg.solve(H, g)\n"
+            "    return out\n",
+        },
+        "Python loops and floats, sorted np.linalg.eigvals, a list pair, a preallocated output",
+    ),
+    Alternative(
+        "in-place-on-copies-and-prints",
+        {
+            "thresholds": "def learning_rate_thresholds(A):\n"
+            "    lam = np.linalg.eigvalsh(A if np.ndim(A) == 2 else [[A]])\n"
+            "    lo, hi = lam.min(), lam.max()\n"
+            "    print('eigenvalues from', lo, 'to', hi)\n"
+            "    return 2.0 / (lo + hi), 2.0 / hi  # numpy float64s\n",
+            "gd-quadratic": "def gradient_descent_quadratic(A, b, w0, lr, steps):\n"
+            "    w = w0.astype(float)  # a copy\n"
+            "    history = [w.copy()]\n"
+            "    for _ in range(steps):\n"
+            "        w -= lr * (np.dot(A, w) - b)  # in place, on the copy\n"
+            "        history.append(w.copy())\n"
+            "    print(f'{steps} steps, final w = {w}')\n"
+            "    return np.vstack(history)\n",
+            "classify": "def classify_learning_rate(A, lr):\n"
+            "    stiff = np.max(np.linalg.eigvalsh(np.atleast_2d(A)))\n"
+            "    if lr * stiff <= 1:  # the same comparison, multiplied out\n"
+            "        regime = 'monotone'\n"
+            "    elif lr * stiff < 2:\n"
+            "        regime = 'oscillating'\n"
+            "    else:\n"
+            "        regime = 'divergent'\n"
+            "    print('regime:', regime)\n"
+            "    return regime\n",
+            "speed": "def condition_number(A):\n"
+            "    lam = np.linalg.eigvalsh(np.atleast_2d(A))\n"
+            "    return lam.max() / lam.min()  # a numpy float64\n\n\n"
+            "def convergence_factor(A, lr):\n"
+            "    lam = np.linalg.eigvalsh(np.atleast_2d(A))\n"
+            "    # |1 - lr lam| is largest at one of the two extreme eigenvalues\n"
+            "    return max(abs(1 - lr * lam[0]), abs(1 - lr * lam[-1]))\n",
+            "newton": "def newton_iterates(gradient, hessian, w0, steps, lr=1.0):\n"
+            "    w = np.copy(w0).astype(float)\n"
+            "    history = [w.copy()]\n"
+            "    for _ in range(steps):\n"
+            "        d = np.linalg.lstsq(hessian(w), gradient(w), rcond=None)[0]\n"
+            "        w -= lr * d  # in place, on the copy\n"
+            "        history.append(w.copy())\n"
+            "    print('Newton ended at', w)\n"
+            "    return np.array(history)\n",
+        },
+        "in-place updates on copies, numpy float64 scalars, lr * lam compared with 1 and 2, "
+        "the extreme eigenvalues only, lstsq, debug prints",
+    ),
+    Alternative(
+        "helpers-in-an-extra-cell",
+        {
+            "thresholds": "def learning_rate_thresholds(A):\n"
+            "    lam = eigenvalues(A)\n"
+            "    return tuple(float(v) for v in (2 / (lam[0] + lam[-1]), 2 / lam[-1]))\n",
+            "gd-quadratic": "def gradient_descent_quadratic(A, b, w0, lr, steps):\n"
+            "    out = np.empty((steps + 1, np.size(w0)))\n"
+            "    out[0] = w0\n"
+            "    for k in range(steps):\n"
+            "        out[k + 1] = out[k] - lr * quadratic_gradient(A, b, out[k])\n"
+            "    return out\n",
+            "classify": "def classify_learning_rate(A, lr):\n"
+            "    top = eigenvalues(A)[-1]\n"
+            "    for regime, limit in (('monotone', 1 / top), ('oscillating', 2 / top)):\n"
+            "        if (lr <= limit) if regime == 'monotone' else (lr < limit):\n"
+            "            return regime\n"
+            "    return 'divergent'\n",
+            "speed": "def condition_number(A):\n"
+            "    lam = eigenvalues(A)\n"
+            "    return float(lam[-1] / lam[0])\n\n\n"
+            "def convergence_factor(A, lr):\n"
+            "    return float(np.max(np.abs(1 - lr * eigenvalues(A))))\n",
+            "newton": "def newton_iterates(gradient, hessian, w0, steps, lr=1.0):\n"
+            "    path = [np.array(w0, dtype=float)]\n"
+            "    while len(path) <= steps:\n"
+            "        w = path[-1]\n"
+            "        step = np.linalg.solve(hessian(w), gradient(w))\n"
+            "        path.append(w + (-lr) * step)\n"
+            "    return np.stack(path)\n",
+        },
+        "helper functions (eigenvalues, quadratic_gradient) in an extra cell, a while loop, "
+        "a preallocated output filled from the start",
+        added=(
+            (
+                "imports",
+                "def eigenvalues(A):\n"
+                '    """My helper: ascending eigenvalues of a number or a symmetric matrix."""\n'
+                "    return np.linalg.eigvalsh(np.atleast_2d(np.asarray(A, dtype=float)))\n\n\n"
+                "def quadratic_gradient(A, b, w):\n"
+                "    return A @ w - b\n",
+            ),
+        ),
     ),
 ]
 

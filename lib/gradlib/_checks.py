@@ -1,28 +1,36 @@
-"""Input validation shared by the array modules of gradlib.
+"""Input validation shared by the array modules of gradlib: the one place where it lives.
+
+The layers, losses and optimizers check what a user passes in at the public
+boundary (a constructor, ``forward``/``backward`` of a layer or ``Sequential``,
+a loss's ``forward``) with these helpers, and then run
+their equations on arrays known to be right.
 
 Every helper raises ``TypeError`` (wrong kind of object) or ``ValueError``
 (right kind, wrong value or shape) with a message that names the argument, what
-was expected and what was given.  The only check that looks at every element,
-:func:`check_finite`, costs one BLAS pass over the data.
+was expected and what was given.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 __all__ = [
     "as_generator",
+    "check_batch",
     "check_finite",
     "check_float_dtype",
+    "check_grad_out",
+    "check_labels",
     "check_positive_int",
     "check_real",
+    "check_same_shape",
     "numeric_array",
 ]
 
 
+# ---------------------------------------------------------------------- arrays
 def numeric_array(x, name: str, *, ndim: int | None = None, what: str = "") -> np.ndarray:
     """``x`` as a real numeric ndarray (no copy if it already is one), with ``ndim`` checked.
 
@@ -41,16 +49,8 @@ def numeric_array(x, name: str, *, ndim: int | None = None, what: str = "") -> n
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity.
-
-    ``arr . arr`` is finite exactly when every entry is, unless the sum of squares
-    overflows (entries beyond about 1e154 in float64, 1e19 in float32): that is one
-    BLAS pass without a temporary array, and the exact elementwise test runs only
-    when it is not finite.
-    """
-    if arr.dtype.kind != "f":
-        return
-    if math.isfinite(np.vdot(arr, arr)) or np.isfinite(arr).all():
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (naming the first one)."""
+    if arr.dtype.kind != "f" or np.isfinite(arr).all():
         return
     bad = np.argwhere(~np.isfinite(arr))[0]
     raise ValueError(
@@ -59,6 +59,82 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     )
 
 
+def check_batch(
+    x, name: str, *, dtype=None, width: int | None = None, columns: str = "features"
+) -> np.ndarray:
+    """``x`` as a finite float array of shape ``(B, width)`` (any width if ``width`` is None).
+
+    Integer arrays and lists are converted to ``dtype`` (default float64); a float
+    array must already have ``dtype`` if one is given (the dtype of a layer's
+    parameters).  ``columns`` names the second axis in messages when ``width`` is None.
+    """
+    arr = numeric_array(x, name, ndim=2, what=f"(B, {width or columns})")
+    if arr.dtype.kind != "f":  # integers: plain data, converted
+        arr = arr.astype(dtype or np.float64)
+    if dtype is not None and arr.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {arr.dtype} but the layer's parameters are {dtype}; "
+            f"convert one of them (e.g. x.astype(np.{dtype}))"
+        )
+    if width is not None and arr.shape[1] != width:
+        raise ValueError(f"{name} must have shape (B, {width}), got {arr.shape}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_grad_out(grad_out, name: str, shape: tuple, dtype) -> np.ndarray:
+    """``grad_out`` as a finite array with exactly the ``shape`` and ``dtype`` of a forward output.
+
+    Nothing broadcasts: a gradient of shape ``(1, n)`` for a batch of ``B`` rows is an error.
+    """
+    grad_out = numeric_array(grad_out, name)
+    if grad_out.shape != shape:
+        raise ValueError(
+            f"{name} must have the shape of the last forward output {shape}, got {grad_out.shape}"
+        )
+    if grad_out.dtype != dtype:
+        raise TypeError(
+            f"{name} must have the dtype of the forward pass, {dtype}, got {grad_out.dtype}"
+        )
+    check_finite(grad_out, name)
+    return grad_out
+
+
+def check_same_shape(target, name: str, like: np.ndarray) -> np.ndarray:
+    """``target`` as a finite array with the shape and dtype of ``like`` (no broadcasting).
+
+    A target of another real dtype is converted to ``like``'s dtype.
+    """
+    t = numeric_array(target, name)
+    if t.shape != like.shape:
+        hint = ""
+        if t.ndim == 1 and like.shape == (t.shape[0], 1):
+            hint = "; reshape it with target.reshape(-1, 1)"
+        raise ValueError(
+            f"{name} must have the shape of the prediction {like.shape}, got {t.shape}{hint}"
+        )
+    t = t.astype(like.dtype, copy=False)
+    check_finite(t, name)
+    return t
+
+
+def check_labels(labels: np.ndarray, name: str, classes: int) -> np.ndarray:
+    """Integer class labels, each in ``0 .. classes - 1``."""
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must be integers, got dtype {labels.dtype}; "
+            "use labels.astype(int) (or pass one-hot rows of shape (B, C))"
+        )
+    out_of_range = (labels < 0) | (labels >= classes)
+    if out_of_range.any():
+        raise ValueError(
+            f"{name} must be in 0..{classes - 1} for {classes} classes, "
+            f"got {labels[out_of_range][0]}"
+        )
+    return labels
+
+
+# ---------------------------------------------------------------------- numbers
 def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     """``dtype`` as a numpy floating dtype (float32 or float64)."""
     try:
@@ -93,6 +169,7 @@ def check_real(x, name: str, *, low=None, high=None, high_open: bool = False) ->
     return x
 
 
+# ---------------------------------------------------------------------- randomness
 def as_generator(seed) -> np.random.Generator:
     """A ``numpy.random.Generator`` from ``None`` (fresh entropy), an int seed or a Generator.
 

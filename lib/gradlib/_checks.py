@@ -2,7 +2,7 @@
 
 The layers, losses and optimizers check what a user passes in at the public
 boundary (a constructor, ``forward``/``backward`` of a layer or ``Sequential``,
-a loss's ``forward``) with these helpers, and then run
+a loss's ``forward``, an optimizer's ``step``) with these helpers, and then run
 their equations on arrays known to be right.
 
 Every helper raises ``TypeError`` (wrong kind of object) or ``ValueError``
@@ -13,16 +13,21 @@ was expected and what was given.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = [
     "as_generator",
+    "as_parameter_list",
     "check_batch",
     "check_finite",
     "check_float_dtype",
+    "check_gradients",
     "check_grad_out",
     "check_labels",
+    "check_number",
+    "check_pair",
     "check_positive_int",
     "check_real",
     "check_same_shape",
@@ -167,6 +172,96 @@ def check_real(x, name: str, *, low=None, high=None, high_open: bool = False) ->
         interval = f"[{low}, {high}{')' if high_open else ']'}" if high is not None else f">= {low}"
         raise ValueError(f"{name} must be in {interval}, got {x}")
     return x
+
+
+def check_number(
+    owner: str, name: str, value, low=None, high=None, *, open_low=False, open_high=True
+) -> float:
+    """Return ``value`` as a finite float after checking it lies between ``low`` and ``high``.
+
+    By default the interval is ``[low, high)``; ``open_low``/``open_high`` choose the
+    kind of each end, and a bound of None means unbounded on that side.  Messages
+    start with ``owner`` (the class or function that was called).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    too_low = low is not None and (value <= low if open_low else value < low)
+    too_high = high is not None and (value >= high if open_high else value > high)
+    if not np.isfinite(value) or too_low or too_high:
+        left = "(-inf" if low is None else f"{'(' if open_low else '['}{low}"
+        right = "inf)" if high is None else f"{high}{')' if open_high else ']'}"
+        raise ValueError(f"{owner}: {name} must be in {left}, {right}, got {value!r}")
+    return value
+
+
+def check_pair(owner: str, name: str, value) -> tuple:
+    """Check that ``value`` is a pair (tuple or list of length 2) and return it as a tuple."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError(f"{owner}: {name} must be a pair of numbers, got {value!r}")
+    return tuple(value)
+
+
+# ---------------------------------------------------------------------- optimizers
+def as_parameter_list(params, owner: str) -> list[np.ndarray]:
+    """Check that ``params`` is a non-empty list of writeable float arrays and return it as a list.
+
+    The arrays themselves are kept (not copied): updating them in place is the point.
+    """
+    if isinstance(params, np.ndarray):
+        raise TypeError(
+            f"{owner}: params must be a list of numpy arrays, got a single ndarray of shape "
+            f"{params.shape} (wrap it in a list: [x])"
+        )
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: params must be a list of numpy arrays, got {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError(f"{owner}: params must contain at least one array, got an empty list")
+    for i, p in enumerate(params):
+        if not isinstance(p, np.ndarray):
+            raise TypeError(f"{owner}: params[{i}] must be a numpy array, got {type(p).__name__}")
+        if not np.issubdtype(p.dtype, np.floating):
+            raise TypeError(
+                f"{owner}: params[{i}] must have a floating dtype (float32 or float64) to be "
+                f"updated in place, got dtype {p.dtype}"
+            )
+        if not p.flags.writeable:
+            raise ValueError(f"{owner}: params[{i}] is read-only; pass a writeable array")
+    return params
+
+
+def check_gradients(owner: str, grads, params: list[np.ndarray]) -> list[np.ndarray]:
+    """``grads`` checked to be a list of arrays, one per parameter and of its shape."""
+    if callable(grads) and not isinstance(grads, np.ndarray):
+        raise TypeError(
+            f"{owner}.step expects a list of gradient arrays, got a callable; only "
+            "Newton and BFGS take a closure"
+        )
+    if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
+        raise TypeError(
+            f"{owner}.step expects a list of {len(params)} gradient arrays, got "
+            f"{type(grads).__name__}"
+        )
+    if len(grads) != len(params):
+        raise ValueError(
+            f"{owner}.step expects {len(params)} gradient arrays (one per parameter), "
+            f"got {len(grads)}"
+        )
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if not isinstance(g, np.ndarray):
+            raise TypeError(
+                f"{owner}.step: grads[{i}] must be a numpy array, got {type(g).__name__}"
+            )
+        if g.shape != p.shape:
+            raise ValueError(
+                f"{owner}.step: grads[{i}] has shape {g.shape}, expected {p.shape} "
+                f"(the shape of params[{i}])"
+            )
+    return list(grads)
 
 
 # ---------------------------------------------------------------------- randomness

@@ -1,28 +1,41 @@
-"""Input validation shared by the array modules of gradlib.
+"""Input validation shared by the array modules of gradlib: the one place where it lives.
+
+The layers, losses and optimizers check what a user passes in at the public
+boundary (a constructor, ``forward``/``backward`` of a layer or ``Sequential``,
+a loss's ``forward``, an optimizer's ``step``) with these helpers, and then run
+their equations on arrays known to be right.
 
 Every helper raises ``TypeError`` (wrong kind of object) or ``ValueError``
 (right kind, wrong value or shape) with a message that names the argument, what
-was expected and what was given.  The only check that looks at every element,
-:func:`check_finite`, costs one BLAS pass over the data.
+was expected and what was given.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = [
     "as_generator",
+    "as_parameter_list",
+    "check_batch",
     "check_finite",
     "check_float_dtype",
+    "check_gradients",
+    "check_grad_out",
+    "check_labels",
+    "check_number",
+    "check_pair",
     "check_positive_int",
     "check_real",
+    "check_same_shape",
     "numeric_array",
 ]
 
 
+# ---------------------------------------------------------------------- arrays
 def numeric_array(x, name: str, *, ndim: int | None = None, what: str = "") -> np.ndarray:
     """``x`` as a real numeric ndarray (no copy if it already is one), with ``ndim`` checked.
 
@@ -41,16 +54,8 @@ def numeric_array(x, name: str, *, ndim: int | None = None, what: str = "") -> n
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity.
-
-    ``arr . arr`` is finite exactly when every entry is, unless the sum of squares
-    overflows (entries beyond about 1e154 in float64, 1e19 in float32): that is one
-    BLAS pass without a temporary array, and the exact elementwise test runs only
-    when it is not finite.
-    """
-    if arr.dtype.kind != "f":
-        return
-    if math.isfinite(np.vdot(arr, arr)) or np.isfinite(arr).all():
+    """Raise ``ValueError`` if ``arr`` holds a NaN or an infinity (naming the first one)."""
+    if arr.dtype.kind != "f" or np.isfinite(arr).all():
         return
     bad = np.argwhere(~np.isfinite(arr))[0]
     raise ValueError(
@@ -59,6 +64,82 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     )
 
 
+def check_batch(
+    x, name: str, *, dtype=None, width: int | None = None, columns: str = "features"
+) -> np.ndarray:
+    """``x`` as a finite float array of shape ``(B, width)`` (any width if ``width`` is None).
+
+    Integer arrays and lists are converted to ``dtype`` (default float64); a float
+    array must already have ``dtype`` if one is given (the dtype of a layer's
+    parameters).  ``columns`` names the second axis in messages when ``width`` is None.
+    """
+    arr = numeric_array(x, name, ndim=2, what=f"(B, {width or columns})")
+    if arr.dtype.kind != "f":  # integers: plain data, converted
+        arr = arr.astype(dtype or np.float64)
+    if dtype is not None and arr.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {arr.dtype} but the layer's parameters are {dtype}; "
+            f"convert one of them (e.g. x.astype(np.{dtype}))"
+        )
+    if width is not None and arr.shape[1] != width:
+        raise ValueError(f"{name} must have shape (B, {width}), got {arr.shape}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_grad_out(grad_out, name: str, shape: tuple, dtype) -> np.ndarray:
+    """``grad_out`` as a finite array with exactly the ``shape`` and ``dtype`` of a forward output.
+
+    Nothing broadcasts: a gradient of shape ``(1, n)`` for a batch of ``B`` rows is an error.
+    """
+    grad_out = numeric_array(grad_out, name)
+    if grad_out.shape != shape:
+        raise ValueError(
+            f"{name} must have the shape of the last forward output {shape}, got {grad_out.shape}"
+        )
+    if grad_out.dtype != dtype:
+        raise TypeError(
+            f"{name} must have the dtype of the forward pass, {dtype}, got {grad_out.dtype}"
+        )
+    check_finite(grad_out, name)
+    return grad_out
+
+
+def check_same_shape(target, name: str, like: np.ndarray) -> np.ndarray:
+    """``target`` as a finite array with the shape and dtype of ``like`` (no broadcasting).
+
+    A target of another real dtype is converted to ``like``'s dtype.
+    """
+    t = numeric_array(target, name)
+    if t.shape != like.shape:
+        hint = ""
+        if t.ndim == 1 and like.shape == (t.shape[0], 1):
+            hint = "; reshape it with target.reshape(-1, 1)"
+        raise ValueError(
+            f"{name} must have the shape of the prediction {like.shape}, got {t.shape}{hint}"
+        )
+    t = t.astype(like.dtype, copy=False)
+    check_finite(t, name)
+    return t
+
+
+def check_labels(labels: np.ndarray, name: str, classes: int) -> np.ndarray:
+    """Integer class labels, each in ``0 .. classes - 1``."""
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must be integers, got dtype {labels.dtype}; "
+            "use labels.astype(int) (or pass one-hot rows of shape (B, C))"
+        )
+    out_of_range = (labels < 0) | (labels >= classes)
+    if out_of_range.any():
+        raise ValueError(
+            f"{name} must be in 0..{classes - 1} for {classes} classes, "
+            f"got {labels[out_of_range][0]}"
+        )
+    return labels
+
+
+# ---------------------------------------------------------------------- numbers
 def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     """``dtype`` as a numpy floating dtype (float32 or float64)."""
     try:
@@ -93,6 +174,97 @@ def check_real(x, name: str, *, low=None, high=None, high_open: bool = False) ->
     return x
 
 
+def check_number(
+    owner: str, name: str, value, low=None, high=None, *, open_low=False, open_high=True
+) -> float:
+    """Return ``value`` as a finite float after checking it lies between ``low`` and ``high``.
+
+    By default the interval is ``[low, high)``; ``open_low``/``open_high`` choose the
+    kind of each end, and a bound of None means unbounded on that side.  Messages
+    start with ``owner`` (the class or function that was called).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    too_low = low is not None and (value <= low if open_low else value < low)
+    too_high = high is not None and (value >= high if open_high else value > high)
+    if not np.isfinite(value) or too_low or too_high:
+        left = "(-inf" if low is None else f"{'(' if open_low else '['}{low}"
+        right = "inf)" if high is None else f"{high}{')' if open_high else ']'}"
+        raise ValueError(f"{owner}: {name} must be in {left}, {right}, got {value!r}")
+    return value
+
+
+def check_pair(owner: str, name: str, value) -> tuple:
+    """Check that ``value`` is a pair (tuple or list of length 2) and return it as a tuple."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError(f"{owner}: {name} must be a pair of numbers, got {value!r}")
+    return tuple(value)
+
+
+# ---------------------------------------------------------------------- optimizers
+def as_parameter_list(params, owner: str) -> list[np.ndarray]:
+    """Check that ``params`` is a non-empty list of writeable float arrays and return it as a list.
+
+    The arrays themselves are kept (not copied): updating them in place is the point.
+    """
+    if isinstance(params, np.ndarray):
+        raise TypeError(
+            f"{owner}: params must be a list of numpy arrays, got a single ndarray of shape "
+            f"{params.shape} (wrap it in a list: [x])"
+        )
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: params must be a list of numpy arrays, got {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError(f"{owner}: params must contain at least one array, got an empty list")
+    for i, p in enumerate(params):
+        if not isinstance(p, np.ndarray):
+            raise TypeError(f"{owner}: params[{i}] must be a numpy array, got {type(p).__name__}")
+        if not np.issubdtype(p.dtype, np.floating):
+            raise TypeError(
+                f"{owner}: params[{i}] must have a floating dtype (float32 or float64) to be "
+                f"updated in place, got dtype {p.dtype}"
+            )
+        if not p.flags.writeable:
+            raise ValueError(f"{owner}: params[{i}] is read-only; pass a writeable array")
+    return params
+
+
+def check_gradients(owner: str, grads, params: list[np.ndarray]) -> list[np.ndarray]:
+    """``grads`` checked to be a list of arrays, one per parameter and of its shape."""
+    if callable(grads) and not isinstance(grads, np.ndarray):
+        raise TypeError(
+            f"{owner}.step expects a list of gradient arrays, got a callable; only "
+            "Newton and BFGS take a closure"
+        )
+    if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
+        raise TypeError(
+            f"{owner}.step expects a list of {len(params)} gradient arrays, got "
+            f"{type(grads).__name__}"
+        )
+    if len(grads) != len(params):
+        raise ValueError(
+            f"{owner}.step expects {len(params)} gradient arrays (one per parameter), "
+            f"got {len(grads)}"
+        )
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if not isinstance(g, np.ndarray):
+            raise TypeError(
+                f"{owner}.step: grads[{i}] must be a numpy array, got {type(g).__name__}"
+            )
+        if g.shape != p.shape:
+            raise ValueError(
+                f"{owner}.step: grads[{i}] has shape {g.shape}, expected {p.shape} "
+                f"(the shape of params[{i}])"
+            )
+    return list(grads)
+
+
+# ---------------------------------------------------------------------- randomness
 def as_generator(seed) -> np.random.Generator:
     """A ``numpy.random.Generator`` from ``None`` (fresh entropy), an int seed or a Generator.
 

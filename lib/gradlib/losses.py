@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlib._checks import check_finite, numeric_array
+from gradlib._checks import (
+    check_batch,
+    check_finite,
+    check_labels,
+    check_same_shape,
+    numeric_array,
+)
 from gradlib.nn import sigmoid
 
 __all__ = ["Loss", "MSELoss", "SoftmaxCrossEntropyLoss", "BCEWithLogitsLoss", "softmax"]
-
-_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}  # by itemsize
 
 
 def softmax(z, axis: int = -1) -> np.ndarray:
@@ -51,7 +55,8 @@ def softmax(z, axis: int = -1) -> np.ndarray:
 class Loss:
     """The interface of the losses: ``forward`` returns a float, ``backward`` the gradient.
 
-    ``forward`` stores in ``self._cache`` what ``backward`` needs.
+    ``forward`` checks its arguments (the public boundary), computes the loss and
+    stores in ``self._cache`` what ``backward`` needs.
     """
 
     _cache = None
@@ -70,29 +75,13 @@ class Loss:
             )
         return self._cache
 
-    def _prediction(self, prediction) -> np.ndarray:
+    def _check_prediction(self, prediction) -> np.ndarray:
         """``prediction`` as a finite float array of shape ``(B, n)`` (integers -> float64)."""
-        p = prediction
-        if not (isinstance(p, np.ndarray) and p.ndim == 2 and p.dtype.kind == "f"):
-            name = f"{type(self).__name__} prediction"
-            p = numeric_array(p, name, ndim=2, what="(B, outputs)").astype(np.float64)
-        check_finite(p, f"{type(self).__name__} prediction")
-        return p
+        return check_batch(prediction, f"{type(self).__name__} prediction", columns="outputs")
 
-    def _same_shape_target(self, target, prediction: np.ndarray) -> np.ndarray:
-        name = f"{type(self).__name__} target"
-        t = numeric_array(target, name)
-        if t.shape != prediction.shape:
-            hint = ""
-            if t.ndim == 1 and prediction.shape == (t.shape[0], 1):
-                hint = "; reshape it with target.reshape(-1, 1)"
-            raise ValueError(
-                f"{name} must have the shape of the prediction {prediction.shape}, "
-                f"got {t.shape}{hint}"
-            )
-        t = t.astype(prediction.dtype, copy=False)
-        check_finite(t, name)
-        return t
+    def _check_target(self, target, prediction: np.ndarray) -> np.ndarray:
+        """``target`` as a finite array of the shape and dtype of ``prediction``."""
+        return check_same_shape(target, f"{type(self).__name__} target", prediction)
 
 
 class MSELoss(Loss):
@@ -117,28 +106,29 @@ class MSELoss(Loss):
 
     def forward(self, prediction, target) -> float:
         """The mean over the batch of the (half) sum of squared errors of each row."""
-        prediction = self._prediction(prediction)
-        target = self._same_shape_target(target, prediction)
+        y_hat = self._check_prediction(prediction)
+        y = self._check_target(target, y_hat)
         c = 0.5 if self.half else 1.0
-        diff = prediction - target  # y_hat - y, (B, n)
+        diff = y_hat - y  # (B, n)
         self._cache = (diff,)
-        return c * float(np.vdot(diff, diff)) / len(diff)
+        return c * float(np.sum(diff**2)) / len(diff)
 
     def backward(self) -> np.ndarray:
         """``dL/d(prediction) = 2c (prediction - target) / B``, shape (B, n)."""
         (diff,) = self._cached()
         c = 0.5 if self.half else 1.0
-        return (2 * c / len(diff)) * diff
+        return 2 * c * diff / len(diff)
 
 
 class SoftmaxCrossEntropyLoss(Loss):
     """Softmax followed by cross-entropy, fused: ``L = -(1/B) sum_i sum_c y[i, c] log p[i, c]``.
 
     ``p = softmax(logits)`` row by row.  Shapes: ``logits`` ``(B, C)``; ``target``
-    either integer class labels ``(B,)`` with values in ``0..C-1`` or
-    probabilities ``(B, C)`` (one-hot or soft, non-negative rows summing to 1).
-    ``backward()`` returns the fused gradient ``(p - y) / B``, shape ``(B, C)``,
-    the lectures' ``delta = p_hat - y`` averaged over the batch.
+    either integer class labels ``(B,)`` with values in ``0..C-1`` (then ``y`` is
+    their one-hot encoding) or probabilities ``(B, C)`` (one-hot or soft,
+    non-negative rows summing to 1).  ``backward()`` returns the fused gradient
+    ``(p - y) / B``, shape ``(B, C)``, the lectures' ``delta = p_hat - y``
+    averaged over the batch.
 
     The logarithm is computed as ``log p = z - max(z) - log(sum(exp(z - max(z))))``
     (log-sum-exp), so large logits neither overflow nor give ``log(0)``.
@@ -146,66 +136,42 @@ class SoftmaxCrossEntropyLoss(Loss):
 
     def forward(self, prediction, target) -> float:
         """The mean cross-entropy of the rows of ``prediction`` (logits) against ``target``."""
-        logits = self._prediction(prediction)
-        labels = self._labels(target, logits)
-        batch = len(logits)
-        shifted = logits - logits.max(axis=1, keepdims=True)  # (B, C), largest entry 0
-        exp = np.exp(shifted)
-        norm = exp.sum(axis=1, keepdims=True)  # (B, 1): softmax p = exp / norm
-        if labels is not None:  # -log p of the right class of each row
-            y = (np.arange(batch), labels)  # the positions of the ones of a one-hot y
-            loss = np.log(norm).sum() - shifted[y].sum()
-        else:  # probabilities: -sum y log p, with log p = shifted - log(norm)
-            y = self._same_shape_target(target, logits)
-            loss = np.vdot(y, np.log(norm) - shifted)
-        self._cache = (exp, norm, y)
-        return float(loss) / batch
+        logits = self._check_prediction(prediction)
+        y = self._target_probabilities(target, logits)
+        shifted = logits - logits.max(axis=1, keepdims=True)  # largest entry of each row: 0
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # log softmax
+        p = np.exp(log_p)
+        self._cache = (p, y)
+        return -float(np.sum(y * log_p)) / len(logits)
 
     def backward(self) -> np.ndarray:
         """``dL/d(logits) = (p - y) / B``, shape (B, C) (``y`` one-hot for labels)."""
-        exp, norm, y = self._cached()
-        batch = len(exp)
-        grad = exp / (norm * batch)  # p / B
-        if isinstance(y, tuple):  # labels: subtract 1/B where the one-hot y has its ones
-            grad[y] -= 1 / batch
-        else:
-            grad -= y / batch
-        return grad
+        p, y = self._cached()
+        return (p - y) / len(p)
 
-    def _labels(self, target, logits: np.ndarray) -> np.ndarray | None:
-        """Integer labels checked against ``logits``, or ``None`` for a (B, C) target."""
-        t = numeric_array(target, "SoftmaxCrossEntropyLoss target")
+    def _target_probabilities(self, target, logits: np.ndarray) -> np.ndarray:
+        """``target`` checked against ``logits`` and returned as rows of probabilities ``y``."""
+        name = "SoftmaxCrossEntropyLoss target"
+        t = numeric_array(target, name)
         batch, classes = logits.shape
-        if t.ndim == 2:
-            if t.shape != logits.shape:
-                raise ValueError(
-                    "SoftmaxCrossEntropyLoss target must be labels of shape "
-                    f"({batch},) or probabilities of shape {logits.shape}, got {t.shape}"
-                )
-            if (t < 0).any() or (np.abs(t.sum(axis=1) - 1) > 1e-6).any():
-                raise ValueError(
-                    "SoftmaxCrossEntropyLoss probability targets must be non-negative with "
-                    f"rows summing to 1, got row sums {np.round(t.sum(axis=1), 6)}"
-                )
-            return None
-        if t.shape != (batch,):
+        if t.shape == (batch,):  # class labels: y is their one-hot encoding
+            labels = check_labels(t, "SoftmaxCrossEntropyLoss labels", classes)
+            y = np.zeros_like(logits)
+            y[np.arange(batch), labels] = 1
+            return y
+        if t.shape != logits.shape:
             raise ValueError(
-                f"SoftmaxCrossEntropyLoss target must be labels of shape ({batch},) or "
-                f"probabilities of shape {logits.shape}, got {t.shape}"
+                f"{name} must be labels of shape ({batch},) or probabilities of shape "
+                f"{logits.shape}, got {t.shape}"
             )
-        if t.dtype.kind not in "iu":
-            raise TypeError(
-                f"SoftmaxCrossEntropyLoss labels must be integers, got dtype {t.dtype}; "
-                "use labels.astype(int) (or pass one-hot rows of shape (B, C))"
-            )
-        # Viewed as unsigned integers, negative labels become huge: one max() checks both ends.
-        if t.view(_UNSIGNED[t.itemsize]).max() >= classes:
-            bad = t[(t < 0) | (t >= classes)][0]
+        y = check_same_shape(t, name, logits)
+        row_sums = y.sum(axis=1)
+        if (y < 0).any() or (np.abs(row_sums - 1) > 1e-6).any():
             raise ValueError(
-                f"SoftmaxCrossEntropyLoss labels must be in 0..{classes - 1} for {classes} "
-                f"classes, got {bad}"
+                "SoftmaxCrossEntropyLoss probability targets must be non-negative with "
+                f"rows summing to 1, got row sums {np.round(row_sums, 6)}"
             )
-        return t
+        return y
 
 
 class BCEWithLogitsLoss(Loss):
@@ -221,8 +187,8 @@ class BCEWithLogitsLoss(Loss):
 
     def forward(self, prediction, target) -> float:
         """The mean over the batch of the summed binary cross-entropy of each row."""
-        x = self._prediction(prediction)
-        y = self._same_shape_target(target, x)
+        x = self._check_prediction(prediction)
+        y = self._check_target(target, x)
         if (y < 0).any() or (y > 1).any():
             raise ValueError(
                 f"BCEWithLogitsLoss targets must be in [0, 1], got values from {y.min()} to "

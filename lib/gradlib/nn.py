@@ -31,6 +31,12 @@ lectures' forward pass stores ``z`` and ``a``.  ``backward(grad_out)`` receives
 ``dL/d(output)``, stores the parameter gradients, and returns ``dL/d(input)``.
 Gradients are overwritten, not accumulated, by each ``backward``.
 
+Each layer writes these equations in ``_forward`` and ``_backward``, a few numpy
+lines each.  The public ``forward`` and ``backward`` (written once, in
+:class:`Layer`) check the arrays that come in from the caller and then call
+them; inside a :class:`Sequential` only the input of the whole network and the
+gradient of its output are checked.
+
 ``params()`` and ``grads()`` return lists of arrays in the same order and with the
 same shapes (``[]`` for layers without parameters).  ``params()`` returns the
 arrays themselves, so an optimizer that updates them in place updates the model;
@@ -54,17 +60,16 @@ Example::
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 
 from gradlib._checks import (
     as_generator,
-    check_finite,
+    check_batch,
     check_float_dtype,
+    check_grad_out,
     check_positive_int,
     check_real,
-    numeric_array,
 )
 
 __all__ = [
@@ -83,28 +88,22 @@ __all__ = [
 ]
 
 
-class _CallState(threading.local):
-    """``inner`` is True while a Sequential runs its inner layers (see Sequential.forward).
-
-    Their inputs are the previous layers' results, already checked, so
-    ``_check_input`` and ``_check_grad`` return at once instead of checking them
-    again at every layer.  (An instance attribute, not a class attribute of ``Layer``:
-    changing a class attribute would flush the interpreter's attribute caches.)
-    """
-
-    inner = False
-
-
-_CALLS = _CallState()
-
-
 class Layer:
     """The interface every layer shares.
 
-    Subclasses implement ``forward(x)`` and ``backward(grad_out)``; layers with
-    parameters also override :meth:`named_params`, :meth:`params` and :meth:`grads`,
-    and their ``backward`` accepts ``input_grad=False`` (skip ``dL/d(input)``, which
-    :meth:`Sequential.backward` asks of the first layer when nobody needs it).
+    A layer writes its equations in ``_forward(x)`` and ``_backward(grad_out)``,
+    which take arrays that are already known to be right.  The public
+    :meth:`forward` and :meth:`backward`, written once here, are the boundary where
+    a user's arrays come in: they check them and call the equations.  A
+    :class:`Sequential` checks its own input once and then calls its layers'
+    ``_forward``/``_backward`` directly (each layer's input is the checked output
+    of the one before).  A subclass may instead override ``forward`` or
+    ``backward`` themselves; ``Sequential`` then calls those.
+
+    Layers with parameters also override :meth:`named_params`, :meth:`params` and
+    :meth:`grads`, and their backward accepts ``input_grad=False`` (skip
+    ``dL/d(input)``, which :meth:`Sequential.backward` asks of the first layer when
+    nobody needs it).
     """
 
     training: bool = True
@@ -141,58 +140,51 @@ class Layer:
         self.training = False
         return self
 
-    # ------------------------------------------------------------ validation
-    def _check_input(self, x, dtype: np.dtype | None = None, width: int | None = None):
-        """``x`` as a finite float array of shape ``(B, width)`` (any width if ``None``).
+    # ------------------------------------------------- the public boundary
+    def forward(self, x) -> np.ndarray:
+        """``x`` (B, in) -> the layer's output (B, out), after checking ``x``.
 
-        A float ``x`` must have ``dtype`` (if given); integer arrays and lists are
-        converted to ``dtype`` (default float64).
+        ``x`` must be a finite 2-D array; integers and lists are converted to float
+        (to the parameters' dtype for a layer with parameters, which a float ``x``
+        must already have).
         """
-        if _CALLS.inner:
-            return x
-        where = f"{self.name}.forward input"
-        if not (isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype.kind == "f"):
-            x = numeric_array(x, where, ndim=2, what=f"(B, {width or 'features'})")
-            if x.dtype.kind != "f":  # integers: plain data, converted to the parameters' dtype
-                x = x.astype(dtype or np.float64)
-        if dtype is not None and x.dtype != dtype:
-            raise TypeError(
-                f"{where} has dtype {x.dtype} but the layer's parameters are {dtype}; "
-                f"convert one of them (e.g. x.astype(np.{dtype}))"
-            )
-        if width is not None and x.shape[1] != width:
-            raise ValueError(f"{where} must have shape (B, {width}), got {x.shape}")
-        check_finite(x, where)
-        return x
+        dtype, width = self._input_spec()
+        return self._forward(check_batch(x, f"{self.name}.forward input", dtype=dtype, width=width))
 
-    def _check_grad(self, grad_out, cached: np.ndarray | None, width=None) -> np.ndarray:
-        """``grad_out`` checked against the last forward.
+    def backward(self, grad_out, **options) -> np.ndarray | None:
+        """``dL/d(output)`` (B, out) -> ``dL/d(input)`` (B, in), after checking ``grad_out``.
 
-        ``cached`` (an array that forward stored, ``None`` before the first forward)
-        gives the expected dtype and batch size; the expected shape, that of the
-        forward output, is ``cached.shape``, or ``(B, width)`` if ``width`` is given.
+        ``grad_out`` must be finite with the shape and dtype of the last forward
+        output.  ``options`` go to the layer (``input_grad=False`` for layers with
+        parameters).
         """
-        if _CALLS.inner:
-            return grad_out
-        where = f"{self.name}.backward grad_out"
-        if cached is None:
+        output = self._output_spec()
+        if output is None:
             raise ValueError(
                 f"{self.name}.backward was called before forward: run forward(x) first"
             )
-        shape = cached.shape if width is None else (len(cached), width)
-        grad_out = numeric_array(grad_out, where)
-        if grad_out.shape != shape:
-            raise ValueError(
-                f"{where} must have the shape of the last forward output {shape}, "
-                f"got {grad_out.shape}"
-            )
-        if grad_out.dtype != cached.dtype:
-            raise TypeError(
-                f"{where} must have the dtype of the forward pass, {cached.dtype}, "
-                f"got {grad_out.dtype}"
-            )
-        check_finite(grad_out, where)
-        return grad_out
+        grad_out = check_grad_out(grad_out, f"{self.name}.backward grad_out", *output)
+        return self._backward(grad_out, **options)
+
+    def _input_spec(self) -> tuple[np.dtype | None, int | None]:
+        """``(dtype, width)`` the input must have; ``None`` for "any float dtype / width"."""
+        return None, None
+
+    def _output_spec(self) -> tuple[tuple[int, ...], np.dtype] | None:
+        """``(shape, dtype)`` of the last forward output, ``None`` before the first forward."""
+        raise NotImplementedError
+
+    # ------------------------------------------------- the equations (override these)
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+def _shape_and_dtype(saved: np.ndarray | None):
+    """``(shape, dtype)`` of an array a forward stored, ``None`` if there was no forward yet."""
+    return None if saved is None else (saved.shape, saved.dtype)
 
 
 # ---------------------------------------------------------------------- Linear
@@ -221,6 +213,14 @@ class Linear(Layer):
     bias : ndarray, shape (out_features,)
     grad_weight, grad_bias : ndarray, shapes of ``weight`` and ``bias``
         ``dL/dW`` and ``dL/db`` after ``backward`` (zeros before the first call).
+
+    ``forward(x)``: ``x`` (B, in) -> ``x @ W.T + b`` (B, out); stores ``x`` (without a
+    copy: do not modify it in place before ``backward``).
+
+    ``backward(delta, input_grad=True)``: ``delta = dL/dZ`` (B, out) -> ``dL/dX`` (B, in);
+    stores ``dL/dW`` and ``dL/db``.  With ``input_grad=False`` only the parameter
+    gradients are computed and ``None`` is returned (the input of a first layer is
+    data: nobody needs its gradient).
     """
 
     def __init__(self, in_features, out_features, *, init="he", seed=None, dtype=np.float64):
@@ -247,56 +247,53 @@ class Linear(Layer):
     def named_params(self):
         return [("weight", self.weight), ("bias", self.bias)]
 
-    def params(self):
-        return [self.weight, self.bias]
-
     def grads(self):
         return [self.grad_weight, self.grad_bias]
 
-    def forward(self, x) -> np.ndarray:
-        """``x`` (B, in) -> ``x @ W.T + b`` (B, out); stores ``x`` for backward.
+    def _input_spec(self):
+        return self.weight.dtype, self.in_features
 
-        ``x`` is stored without a copy: do not modify it in place before ``backward``.
-        """
-        x = self._check_input(x, self.weight.dtype, self.in_features)
+    def _output_spec(self):
+        return None if self._x is None else ((len(self._x), self.out_features), self._x.dtype)
+
+    def _forward(self, x):
         self._x = x
-        return x @ self.weight.T + self.bias
+        return x @ self.weight.T + self.bias  # Z = X W^T + b
 
-    def backward(self, grad_out, *, input_grad: bool = True) -> np.ndarray | None:
-        """``delta = dL/dZ`` (B, out) -> ``dL/dX`` (B, in); stores ``dL/dW`` and ``dL/db``.
-
-        With ``input_grad=False`` only the parameter gradients are computed and
-        ``None`` is returned (the input of a first layer is data: nobody needs its gradient).
-        """
-        x = self._x
-        delta = self._check_grad(grad_out, x, self.out_features)
-        self.grad_weight = delta.T @ x  # (out, B) @ (B, in): the lectures' delta a^T
+    def _backward(self, delta, input_grad=True):
+        self.grad_weight = delta.T @ self._x  # (out, B) @ (B, in): the lectures' delta a^T
         self.grad_bias = delta.sum(axis=0)  # the lectures' dL/db = delta, summed over the batch
         return delta @ self.weight if input_grad else None  # (W^T delta)^T, row by row
 
 
 # ----------------------------------------------------------------- activations
 class ReLU(Layer):
-    """``relu(z) = max(z, 0)``; derivative ``1[z > 0]`` (0 at ``z = 0``, as PyTorch)."""
+    """``relu(z) = max(z, 0)``; derivative ``1[z > 0]`` (0 at ``z = 0``, as PyTorch).
+
+    ``forward``: ``z`` (B, n) -> ``max(z, 0)`` (B, n), stores ``z``;
+    ``backward``: ``dL/da`` (B, n) -> ``dL/dz = dL/da * 1[z > 0]`` (B, n), the ReLU gate.
+    """
 
     def __init__(self):
         self._z = None
 
-    def forward(self, x) -> np.ndarray:
-        """``z`` (B, n) -> ``max(z, 0)`` (B, n); stores ``z``."""
-        self._z = self._check_input(x)
-        return np.maximum(self._z, 0)
+    def _output_spec(self):
+        return _shape_and_dtype(self._z)
 
-    def backward(self, grad_out) -> np.ndarray:
-        """``dL/da`` (B, n) -> ``dL/dz = dL/da * 1[z > 0]`` (B, n): the ReLU gate."""
-        grad_out = self._check_grad(grad_out, self._z)
-        return grad_out * (self._z > 0)
+    def _forward(self, z):
+        self._z = z
+        return np.maximum(z, 0)
+
+    def _backward(self, grad_a):
+        return grad_a * (self._z > 0)
 
 
 class LeakyReLU(Layer):
     """``z`` where ``z > 0``, else ``negative_slope * z``; derivative 1 or ``negative_slope``.
 
     At ``z = 0`` the derivative is ``negative_slope`` (as PyTorch).
+    ``forward``: ``z`` (B, n) -> ``leaky_relu(z)`` (B, n), stores ``z``;
+    ``backward``: ``dL/da`` (B, n) -> ``dL/dz`` (B, n), ``dL/da`` times 1 or ``negative_slope``.
     """
 
     def __init__(self, negative_slope: float = 0.01):
@@ -306,15 +303,15 @@ class LeakyReLU(Layer):
     def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"
 
-    def forward(self, x) -> np.ndarray:
-        """``z`` (B, n) -> ``leaky_relu(z)`` (B, n); stores ``z``."""
-        z = self._z = self._check_input(x)
+    def _output_spec(self):
+        return _shape_and_dtype(self._z)
+
+    def _forward(self, z):
+        self._z = z
         return np.where(z > 0, z, self.negative_slope * z)
 
-    def backward(self, grad_out) -> np.ndarray:
-        """``dL/da`` (B, n) -> ``dL/dz`` (B, n): ``dL/da`` times 1 or ``negative_slope``."""
-        grad_out = self._check_grad(grad_out, self._z)
-        return np.where(self._z > 0, grad_out, self.negative_slope * grad_out)
+    def _backward(self, grad_a):
+        return np.where(self._z > 0, grad_a, self.negative_slope * grad_a)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -328,37 +325,45 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Layer):
-    """``sigmoid(z) = 1 / (1 + exp(-z))``; derivative ``s (1 - s)`` with ``s = sigmoid(z)``."""
+    """``s = sigmoid(z) = 1 / (1 + exp(-z))``; derivative ``s (1 - s)``.
+
+    ``forward``: ``z`` (B, n) -> ``s`` (B, n), stores ``s``;
+    ``backward``: ``dL/ds`` (B, n) -> ``dL/dz = dL/ds * s (1 - s)`` (B, n).
+    """
 
     def __init__(self):
         self._s = None
 
-    def forward(self, x) -> np.ndarray:
-        """``z`` (B, n) -> ``sigmoid(z)`` (B, n); stores the output ``s``."""
-        self._s = sigmoid(self._check_input(x))
+    def _output_spec(self):
+        return _shape_and_dtype(self._s)
+
+    def _forward(self, z):
+        self._s = sigmoid(z)
         return self._s
 
-    def backward(self, grad_out) -> np.ndarray:
-        """``dL/ds`` (B, n) -> ``dL/dz = dL/ds * s (1 - s)`` (B, n)."""
-        grad_out = self._check_grad(grad_out, self._s)
-        return grad_out * self._s * (1 - self._s)
+    def _backward(self, grad_s):
+        return grad_s * self._s * (1 - self._s)
 
 
 class Tanh(Layer):
-    """``tanh(z)``; derivative ``1 - tanh(z)^2``."""
+    """``t = tanh(z)``; derivative ``1 - t^2``.
+
+    ``forward``: ``z`` (B, n) -> ``t`` (B, n), stores ``t``;
+    ``backward``: ``dL/dt`` (B, n) -> ``dL/dz = dL/dt * (1 - t^2)`` (B, n).
+    """
 
     def __init__(self):
         self._t = None
 
-    def forward(self, x) -> np.ndarray:
-        """``z`` (B, n) -> ``tanh(z)`` (B, n); stores the output ``t``."""
-        self._t = np.tanh(self._check_input(x))
+    def _output_spec(self):
+        return _shape_and_dtype(self._t)
+
+    def _forward(self, z):
+        self._t = np.tanh(z)
         return self._t
 
-    def backward(self, grad_out) -> np.ndarray:
-        """``dL/dt`` (B, n) -> ``dL/dz = dL/dt * (1 - t^2)`` (B, n)."""
-        grad_out = self._check_grad(grad_out, self._t)
-        return grad_out * (1 - self._t**2)
+    def _backward(self, grad_t):
+        return grad_t * (1 - self._t**2)
 
 
 class Identity(Layer):
@@ -367,14 +372,15 @@ class Identity(Layer):
     def __init__(self):
         self._z = None
 
-    def forward(self, x) -> np.ndarray:
-        """``z`` (B, n) -> ``z`` (B, n)."""
-        self._z = self._check_input(x)
-        return self._z
+    def _output_spec(self):
+        return _shape_and_dtype(self._z)
 
-    def backward(self, grad_out) -> np.ndarray:
-        """``dL/da`` (B, n) -> ``dL/dz = dL/da`` (B, n)."""
-        return self._check_grad(grad_out, self._z)
+    def _forward(self, z):
+        self._z = z
+        return z
+
+    def _backward(self, grad_a):
+        return grad_a
 
 
 class Dropout(Layer):
@@ -404,31 +410,40 @@ class Dropout(Layer):
         self.p = check_real(p, "dropout probability p", low=0.0, high=1.0, high_open=True)
         self.rng = as_generator(seed)
         self.mask = None
-        self._y = None
+        self._x = None
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
 
-    def forward(self, x) -> np.ndarray:
-        """``x`` (B, n) -> ``x * mask`` (B, n) in training mode, ``x`` in evaluation mode."""
-        x = self._check_input(x)
+    def _output_spec(self):
+        return _shape_and_dtype(self._x)
+
+    def _forward(self, x):
+        self._x = x
         if not self.training:
             self.mask = None
-            self._y = x
             return x
         keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p  # True with probability 1 - p
-        self.mask = keep * np.asarray(1 / (1 - self.p), dtype=x.dtype)
-        self._y = x * self.mask
-        return self._y
+        self.mask = keep.astype(x.dtype) / (1 - self.p)
+        return x * self.mask
 
-    def backward(self, grad_out) -> np.ndarray:
-        """``dL/dy`` (B, n) -> ``dL/dx = dL/dy * mask`` (B, n) (``dL/dy`` in evaluation mode)."""
-        grad_out = self._check_grad(grad_out, self._y)
-        return grad_out if self.mask is None else grad_out * self.mask
+    def _backward(self, grad_y):
+        return grad_y if self.mask is None else grad_y * self.mask
 
 
 # ------------------------------------------------------------------ Sequential
 _SAME_WIDTH = (ReLU, LeakyReLU, Sigmoid, Tanh, Identity, Dropout)  # output width = input width
+
+
+def _unchecked(layer, method: str):
+    """The bound ``_forward``/``_backward`` of ``layer``: its equations, without the checks.
+
+    A subclass that overrides the public ``forward``/``backward`` itself, or a layer
+    that is not a :class:`Layer` at all, is called through that public method.
+    """
+    if isinstance(layer, Layer) and getattr(type(layer), method) is getattr(Layer, method):
+        return getattr(layer, "_" + method)
+    return getattr(layer, method)
 
 
 class Sequential(Layer):
@@ -442,12 +457,19 @@ class Sequential(Layer):
     ``params()``/``grads()`` concatenate those of the layers, in order;
     ``named_params()`` names them ``"<index>.<name>"`` (``"0.weight"``), as PyTorch.
 
+    ``forward(x)``: ``x`` (B, in) -> output of the last layer (B, out).
+    ``backward(grad_out, input_grad=True)``: ``dL/d(output)`` (B, out) ->
+    ``dL/d(input)`` (B, in), every layer storing its gradients.  With
+    ``input_grad=False`` the layers before the first one with parameters are
+    skipped, that first layer computes only its parameter gradients, and ``None``
+    is returned: the saving PyTorch makes for inputs that do not require a
+    gradient (one matrix product of the first layer).
+
     Checks: the constructor checks that consecutive ``Linear`` layers agree on
-    widths and dtypes.  ``forward`` lets the layers up to the first one with
-    parameters check the input (shape, dtype, finiteness); the later layers
-    receive their predecessors' results and skip their checks.  Likewise
-    ``backward`` lets the last layer check ``grad_out``.  So each array from
-    outside is checked once, whatever the depth.
+    widths and dtypes.  ``forward`` checks its input once (the shape and dtype
+    the first ``Linear`` expects, finite values), ``backward`` checks
+    ``grad_out`` against the last output once; the layers inside then run their
+    equations on their neighbours' results without checking them again.
     """
 
     def __init__(self, *layers: Layer):
@@ -477,17 +499,8 @@ class Sequential(Layer):
                 previous = (i, layer)
             elif not isinstance(layer, _SAME_WIDTH):
                 previous = None
-        self.layers = tuple(layers)  # fixed: the groups below are computed once
-        first = next((i for i, layer in enumerate(layers) if layer.params()), None)
-        # forward: the layers up to the first with parameters check the input, the rest
-        # are "inner" layers that skip their checks (they get checked results).
-        head = 1 if first is None else first + 1
-        self._checking, self._inner = self.layers[:head], self.layers[head:]
-        # backward without input gradient: from the last layer down to the first one
-        # with parameters, which is asked for its parameter gradients only.
-        self._first_with_params = None if first is None else self.layers[first]
-        self._above_first = self.layers[:first:-1] if first is not None else ()
-        self._with_params = tuple(layer for layer in self.layers if layer.params())
+        self.layers = tuple(layers)
+        self._output = None  # (shape, dtype) of the last forward output
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
@@ -510,10 +523,10 @@ class Sequential(Layer):
         ]
 
     def params(self):
-        return [p for layer in self._with_params for p in layer.params()]
+        return [p for layer in self.layers for p in layer.params()]
 
     def grads(self):
-        return [g for layer in self._with_params for g in layer.grads()]
+        return [g for layer in self.layers for g in layer.grads()]
 
     def train(self) -> Sequential:
         self.training = True
@@ -527,46 +540,40 @@ class Sequential(Layer):
             layer.eval()
         return self
 
-    def forward(self, x) -> np.ndarray:
-        """``x`` (B, in) -> output of the last layer (B, out)."""
+    def _input_spec(self):
+        """What the first ``Linear`` expects, if only same-width layers come before it."""
+        for layer in self.layers:
+            if isinstance(layer, Linear | Sequential):
+                return layer._input_spec()
+            if not isinstance(layer, _SAME_WIDTH):
+                break
+        return None, None
+
+    def _output_spec(self):
+        return self._output
+
+    def _forward(self, x):
         if not self.layers:
             raise ValueError("Sequential() has no layers to run")
-        for layer in self._checking:  # these check x: shape, dtype, finite values
-            x = layer.forward(x)
-        previous, _CALLS.inner = _CALLS.inner, True
-        try:
-            for layer in self._inner:
-                x = layer.forward(x)
-        finally:
-            _CALLS.inner = previous
+        for layer in self.layers:
+            x = _unchecked(layer, "forward")(x)
+        self._output = (x.shape, x.dtype)
         return x
 
-    def backward(self, grad_out, *, input_grad: bool = True) -> np.ndarray | None:
-        """``dL/d(output)`` (B, out) -> ``dL/d(input)`` (B, in); every layer stores its grads.
-
-        With ``input_grad=False`` the layers before the first one with parameters
-        are skipped, that first layer computes only its parameter gradients, and
-        ``None`` is returned: the saving PyTorch makes for inputs that do not
-        require a gradient (one matrix product of the first layer).
-        """
-        if not self.layers:
-            raise ValueError("Sequential() has no layers to run")
-        last = self.layers[-1]
-        grad = last.backward(grad_out)  # the last layer checks grad_out
-        previous, _CALLS.inner = _CALLS.inner, True
-        try:
-            if input_grad:
-                for layer in self.layers[-2::-1]:
-                    grad = layer.backward(grad)
-                return grad
-            if self._first_with_params is None or self._first_with_params is last:
-                return None
-            for layer in self._above_first[1:]:  # [0] is the last layer, done above
-                grad = layer.backward(grad)
-            self._first_with_params.backward(grad, input_grad=False)
+    def _backward(self, grad, input_grad=True):
+        """Backward through the layers in reverse order (see the class docstring)."""
+        if input_grad:
+            for layer in reversed(self.layers):
+                grad = _unchecked(layer, "backward")(grad)
+            return grad
+        with_params = [i for i, layer in enumerate(self.layers) if layer.params()]
+        if not with_params:
             return None
-        finally:
-            _CALLS.inner = previous
+        first = with_params[0]
+        for layer in reversed(self.layers[first + 1 :]):
+            grad = _unchecked(layer, "backward")(grad)
+        _unchecked(self.layers[first], "backward")(grad, input_grad=False)
+        return None
 
 
 # --------------------------------------------------------------------- builder

@@ -226,6 +226,17 @@ def test_bad_input_is_reported(loss, prediction, target, error, message):
         loss.forward(prediction, target)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_labels_of_every_integer_dtype_are_accepted_and_range_checked(dtype):
+    logits = np.array([[0.0, np.log(2.0), np.log(5.0)]] * 2)
+    loss = SoftmaxCrossEntropyLoss()
+    assert loss.forward(logits, np.array([2, 0], dtype=dtype)) == pytest.approx(
+        -(np.log(5 / 8) + np.log(1 / 8)) / 2
+    )
+    with pytest.raises(ValueError, match="labels must be in 0..2 for 3 classes, got 3"):
+        loss.forward(logits, np.array([0, 3], dtype=dtype))
+
+
 def test_bad_arguments():
     with pytest.raises(TypeError, match="half must be True or False"):
         MSELoss(half=1)

@@ -409,3 +409,52 @@ def test_a_failing_layer_does_not_leave_the_checks_switched_off():
         model.backward(np.ones((2, 5)))
     with pytest.raises(ValueError, match="finite"):
         nn.ReLU().forward([[np.nan]])  # checks are on again outside the Sequential
+
+
+# ------------------------------------------------------------ checks at the boundary only
+def test_a_subclass_that_overrides_the_public_methods_is_used_inside_a_sequential():
+    """The book's buggy ReLU rewrites ``backward`` itself; a Sequential must call that method
+    (not the parent's equations), so the gradient check sees the bug below the faulty layer."""
+
+    class UngatedReLU(nn.ReLU):
+        def backward(self, upstream):
+            return upstream  # no gate
+
+    class Doubled(nn.Identity):
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+        def backward(self, grad_out):
+            return 2 * super().backward(grad_out)
+
+    rng = np.random.default_rng(3)
+    x, labels = rng.normal(size=(8, 2)), rng.integers(0, 3, 8)
+    net = nn.mlp([2, 6, 3], seed=7)
+    buggy = nn.Sequential(net[0], UngatedReLU(), net[2])
+    assert (net[0].forward(x) < 0).any()  # the missing gate matters for this input
+    report = check_model_gradients(buggy, SoftmaxCrossEntropyLoss(), x, labels)
+    first_layer, last_layer = report[:2], report[2:4]
+    assert all(r.relative_error > 1e-3 for r in first_layer)
+    assert all(r.relative_error < 1e-6 for r in last_layer)
+
+    doubled = nn.Sequential(nn.Linear(2, 3, seed=0), Doubled())
+    np.testing.assert_allclose(doubled.forward(x), 2 * doubled[0].forward(x))
+    report = check_model_gradients(doubled, MSELoss(), x, rng.normal(size=(8, 3)))
+    _assert_gradients_match(report, 1.0)
+
+
+def test_a_sequential_checks_its_input_against_its_first_linear_even_when_nested():
+    inner = nn.Sequential(nn.Tanh(), nn.Linear(3, 4, seed=0, dtype=np.float32))
+    model = nn.Sequential(inner, nn.ReLU(), nn.Linear(4, 2, seed=1, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"Sequential.forward input must have shape \(B, 3\)"):
+        model.forward(np.ones((2, 5), dtype=np.float32))
+    with pytest.raises(TypeError, match="dtype float64 but the layer's parameters are float32"):
+        model.forward(np.ones((2, 3)))
+    assert model.forward(np.ones((2, 3), dtype=int)).dtype == np.float32  # integers converted
+    with pytest.raises(ValueError, match="finite numbers, got nan"):
+        model.forward(np.array([[0.0, np.nan, 1.0]], dtype=np.float32))
+
+
+def test_an_empty_sequential_says_so():
+    with pytest.raises(ValueError, match="has no layers to run"):
+        nn.Sequential().forward(np.ones((2, 3)))

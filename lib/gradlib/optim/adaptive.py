@@ -1,14 +1,12 @@
 """Adaptive per-parameter step sizes: AdaGrad, RMSprop, AdaDelta, Adam and AdaMax.
 
-Each update follows ``torch.optim`` exactly, including where ε enters. The
-blocks are written with in-place numpy operations (``out=``) so that a step
-allocates nothing on the default path; the comment on each line is the formula
-it computes. ``buf`` is a scratch array (see :mod:`gradlib.optim.base`).
+Each update follows ``torch.optim`` exactly, including where ε enters, and is
+written as the formula in its docstring: one numpy line per equation, the state
+arrays overwritten with ``[...] =`` and θ updated in place (see
+:mod:`gradlib.optim.base`).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -77,15 +75,13 @@ class Adagrad(Optimizer):
     def _init_state(self, theta):
         return {"sum": np.full_like(theta, self.initial_accumulator_value)}
 
-    def _update(self, theta, g, s, buf):
+    def _update(self, theta, g, s):
         if self.weight_decay:
             g = g + self.weight_decay * theta  # g ← g + λθ
-        clr = self.lr / (1 + (self.t - 1) * self.lr_decay)  # η_t = η / (1 + (t − 1)δ)
+        lr_t = self.lr / (1 + (self.t - 1) * self.lr_decay)  # η_t = η / (1 + (t − 1)δ)
         G = s["sum"]
-        G += np.square(g, out=buf)  # G ← G + g²
-        denom = np.sqrt(G, out=buf)  # √G + ε
-        denom += self.eps
-        theta -= np.multiply(np.divide(g, denom, out=buf), clr, out=buf)  # θ ← θ − η_t g/(√G+ε)
+        G += g * g  # G ← G + g ⊙ g
+        theta -= lr_t * g / (np.sqrt(G) + self.eps)  # θ ← θ − η_t g / (√G + ε)
 
 
 class RMSprop(Optimizer):
@@ -151,30 +147,24 @@ class RMSprop(Optimizer):
             "momentum_buffer": np.zeros_like(theta),
         }
 
-    def _update(self, theta, g, s, buf):
-        a = self.alpha
+    def _update(self, theta, g, s):
+        alpha, mu = self.alpha, self.momentum
         if self.weight_decay:
             g = g + self.weight_decay * theta  # g ← g + λθ
         v = s["square_avg"]
-        v *= a  # v ← αv + (1 − α)g²
-        v += np.multiply(np.square(g, out=buf), 1 - a, out=buf)
+        v[...] = alpha * v + (1 - alpha) * g * g  # v ← αv + (1 − α) g ⊙ g
         if self.centered:
-            gbar = s["grad_avg"]
-            gbar *= a  # ḡ ← αḡ + (1 − α)g
-            gbar += np.multiply(g, 1 - a, out=buf)
-            denom = np.subtract(v, np.square(gbar, out=buf), out=buf)  # D = √(v − ḡ²) + ε
-            denom = np.sqrt(denom, out=buf)
+            g_bar = s["grad_avg"]
+            g_bar[...] = alpha * g_bar + (1 - alpha) * g  # ḡ ← αḡ + (1 − α) g
+            D = np.sqrt(v - g_bar * g_bar) + self.eps  # D = √(v − ḡ ⊙ ḡ) + ε
         else:
-            denom = np.sqrt(v, out=buf)  # D = √v + ε
-        denom += self.eps
-        step = np.divide(g, denom, out=buf)  # g / D
-        if self.momentum > 0:
+            D = np.sqrt(v) + self.eps  # D = √v + ε
+        if mu > 0:
             b = s["momentum_buffer"]
-            b *= self.momentum  # b ← μb + g/D
-            b += step
-            theta -= np.multiply(b, self.lr, out=buf)  # θ ← θ − ηb
+            b[...] = mu * b + g / D  # b ← μb + g / D
+            theta -= self.lr * b  # θ ← θ − ηb
         else:
-            theta -= np.multiply(step, self.lr, out=buf)  # θ ← θ − η g/D
+            theta -= self.lr * g / D  # θ ← θ − η g / D
 
 
 class Adadelta(Optimizer):
@@ -211,7 +201,6 @@ class Adadelta(Optimizer):
     """
 
     hyperparameters = ("rho", "eps", "weight_decay")
-    scratch_arrays = 2
 
     def __init__(
         self,
@@ -230,20 +219,15 @@ class Adadelta(Optimizer):
     def _init_state(self, theta):
         return {"square_avg": np.zeros_like(theta), "acc_delta": np.zeros_like(theta)}
 
-    def _update(self, theta, g, s, buf):
+    def _update(self, theta, g, s):
         rho, eps = self.rho, self.eps
         if self.weight_decay:
             g = g + self.weight_decay * theta  # g ← g + λθ
-        delta, tmp = buf
         v, u = s["square_avg"], s["acc_delta"]
-        v *= rho  # v ← ρv + (1 − ρ)g²
-        v += np.multiply(np.square(g, out=tmp), 1 - rho, out=tmp)
-        np.sqrt(np.add(u, eps, out=delta), out=delta)  # Δ = √(u+ε)/√(v+ε) · g
-        delta /= np.sqrt(np.add(v, eps, out=tmp), out=tmp)
-        delta *= g
-        u *= rho  # u ← ρu + (1 − ρ)Δ²
-        u += np.multiply(np.square(delta, out=tmp), 1 - rho, out=tmp)
-        theta -= np.multiply(delta, self.lr, out=tmp)  # θ ← θ − ηΔ
+        v[...] = rho * v + (1 - rho) * g * g  # v ← ρv + (1 − ρ) g ⊙ g
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g  # Δ = √(u + ε) / √(v + ε) ⊙ g
+        u[...] = rho * u + (1 - rho) * delta * delta  # u ← ρu + (1 − ρ) Δ ⊙ Δ
+        theta -= self.lr * delta  # θ ← θ − ηΔ
 
 
 class Adam(Optimizer):
@@ -275,10 +259,11 @@ class Adam(Optimizer):
         v \leftarrow \beta_2 v + (1 - \beta_2)\, g \odot g \\
         v_{\max} &\leftarrow \max(v_{\max}, v) \ \text{and use } v_{\max}
             \text{ for } v \text{ below (AMSGrad)} \\
-        \theta &\leftarrow \theta - \frac{\eta}{1 - \beta_1^t}\;
-            \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}
+        \hat m &= \frac{m}{1 - \beta_1^t}, \qquad \hat v = \frac{v}{1 - \beta_2^t}, \qquad
+        \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
 
-    which is η m̂ / (√v̂ + ε) with the bias-corrected m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+    (torch writes the same step as η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε); the two
+    agree up to rounding.)
     """
 
     hyperparameters = ("betas", "eps", "weight_decay", "amsgrad")
@@ -306,23 +291,20 @@ class Adam(Optimizer):
             "max_exp_avg_sq": np.zeros_like(theta),
         }
 
-    def _update(self, theta, g, s, buf):
+    def _update(self, theta, g, s):
         beta1, beta2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * theta  # g ← g + λθ
         m, v = s["exp_avg"], s["exp_avg_sq"]
-        m *= beta1  # m ← β1 m + (1 − β1) g
-        m += np.multiply(g, 1 - beta1, out=buf)
-        v *= beta2  # v ← β2 v + (1 − β2) g²
-        v += np.multiply(np.square(g, out=buf), 1 - beta2, out=buf)
+        m[...] = beta1 * m + (1 - beta1) * g  # m ← β₁m + (1 − β₁) g
+        v[...] = beta2 * v + (1 - beta2) * g * g  # v ← β₂v + (1 − β₂) g ⊙ g
         if self.amsgrad:
-            v = np.maximum(s["max_exp_avg_sq"], v, out=s["max_exp_avg_sq"])  # v_max
-        bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t
-        denom = np.sqrt(v, out=buf)  # √v / √(1 − β2^t) + ε
-        denom /= math.sqrt(bias2)
-        denom += self.eps
-        step = np.divide(m, denom, out=buf)  # θ ← θ − η/(1 − β1^t) · m / denom
-        theta -= np.multiply(step, self.lr / bias1, out=buf)
+            v_max = s["max_exp_avg_sq"]
+            v_max[...] = np.maximum(v_max, v)  # v_max ← max(v_max, v), used for v below
+            v = v_max
+        m_hat = m / (1 - beta1**self.t)  # bias corrections
+        v_hat = v / (1 - beta2**self.t)
+        theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # θ ← θ − η m̂ / (√v̂ + ε)
 
 
 class Adamax(Optimizer):
@@ -372,14 +354,11 @@ class Adamax(Optimizer):
     def _init_state(self, theta):
         return {"exp_avg": np.zeros_like(theta), "exp_inf": np.zeros_like(theta)}
 
-    def _update(self, theta, g, s, buf):
+    def _update(self, theta, g, s):
         beta1, beta2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * theta  # g ← g + λθ
         m, u = s["exp_avg"], s["exp_inf"]
-        m *= beta1  # m ← β1 m + (1 − β1) g
-        m += np.multiply(g, 1 - beta1, out=buf)
-        u *= beta2  # u ← max(β2 u, |g| + ε)
-        np.maximum(u, np.add(np.abs(g, out=buf), self.eps, out=buf), out=u)
-        step = np.divide(m, u, out=buf)  # θ ← θ − η/(1 − β1^t) · m/u
-        theta -= np.multiply(step, self.lr / (1 - beta1**self.t), out=buf)
+        m[...] = beta1 * m + (1 - beta1) * g  # m ← β₁m + (1 − β₁) g
+        u[...] = np.maximum(beta2 * u, np.abs(g) + self.eps)  # u ← max(β₂u, |g| + ε)
+        theta -= self.lr / (1 - beta1**self.t) * m / u  # θ ← θ − η/(1 − β₁ᵗ) · m/u

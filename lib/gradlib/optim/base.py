@@ -10,82 +10,27 @@ Second-order ones (:class:`~gradlib.optim.Newton`, :class:`~gradlib.optim.BFGS`)
 evaluate the function themselves and take a *closure* instead, like
 ``torch.optim.LBFGS``: ``opt.step(closure)``.
 
-Every update rule has the same shape (the cs231n layout): ``_update(θ, g, s, buf)``
-receives one parameter array ``θ``, its gradient ``g`` (same shape), the dict
-``s`` of state arrays kept for that parameter, and ``buf``, a scratch array of
-θ's shape and dtype for in-place arithmetic (a tuple of ``scratch_arrays`` such
-arrays for the rules that need more than one; scratch carries no meaning
-between steps and is not part of the state). The step counter ``t`` (1 at the
-first step) is ``self.t``.
+Every update rule has the same shape (the cs231n layout): ``_update(θ, g, s)``
+receives one parameter array ``θ``, its gradient ``g`` (same shape) and the dict
+``s`` of state arrays kept for that parameter; it writes the new state into
+those arrays (``m[...] = β₁ m + (1 − β₁) g``) and updates ``θ`` in place
+(``θ -= ...``). The step counter ``t`` (1 at the first step) is ``self.t``.
+
+The user's input is checked once, where it comes in: hyper-parameters in the
+constructors, the gradients in :meth:`Optimizer.step` (the helpers are in
+:mod:`gradlib._checks`); the update rules run on checked arrays.
 """
 
 from __future__ import annotations
 
 import copy
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
+from gradlib._checks import as_parameter_list, check_gradients, check_number, check_pair
+
 __all__ = ["ClosureOptimizer", "Optimizer", "as_parameter_list", "check_number", "check_pair"]
-
-
-def as_parameter_list(params, owner: str) -> list[np.ndarray]:
-    """Check that ``params`` is a non-empty list of writeable float arrays and return it as a list.
-
-    The arrays themselves are kept (not copied): updating them in place is the point.
-    """
-    if isinstance(params, np.ndarray):
-        raise TypeError(
-            f"{owner}: params must be a list of numpy arrays, got a single ndarray of shape "
-            f"{params.shape} (wrap it in a list: [x])"
-        )
-    try:
-        params = list(params)
-    except TypeError:
-        raise TypeError(
-            f"{owner}: params must be a list of numpy arrays, got {type(params).__name__}"
-        ) from None
-    if not params:
-        raise ValueError(f"{owner}: params must contain at least one array, got an empty list")
-    for i, p in enumerate(params):
-        if not isinstance(p, np.ndarray):
-            raise TypeError(f"{owner}: params[{i}] must be a numpy array, got {type(p).__name__}")
-        if not np.issubdtype(p.dtype, np.floating):
-            raise TypeError(
-                f"{owner}: params[{i}] must have a floating dtype (float32 or float64) to be "
-                f"updated in place, got dtype {p.dtype}"
-            )
-        if not p.flags.writeable:
-            raise ValueError(f"{owner}: params[{i}] is read-only; pass a writeable array")
-    return params
-
-
-def check_number(
-    owner: str, name: str, value, low=None, high=None, *, open_low=False, open_high=True
-) -> float:
-    """Return ``value`` as a finite float after checking it lies between ``low`` and ``high``.
-
-    By default the interval is ``[low, high)``; ``open_low``/``open_high`` choose the
-    kind of each end, and a bound of None means unbounded on that side.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    too_low = low is not None and (value <= low if open_low else value < low)
-    too_high = high is not None and (value >= high if open_high else value > high)
-    if not np.isfinite(value) or too_low or too_high:
-        left = "(-inf" if low is None else f"{'(' if open_low else '['}{low}"
-        right = "inf)" if high is None else f"{high}{')' if open_high else ']'}"
-        raise ValueError(f"{owner}: {name} must be in {left}, {right}, got {value!r}")
-    return value
-
-
-def check_pair(owner: str, name: str, value) -> tuple:
-    """Check that ``value`` is a pair (tuple or list of length 2) and return it as a tuple."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise TypeError(f"{owner}: {name} must be a pair of numbers, got {value!r}")
-    return tuple(value)
 
 
 class Optimizer:
@@ -116,18 +61,11 @@ class Optimizer:
     requires_closure: bool = False
     #: True when that closure must also return the Hessian (``Newton``)
     requires_hessian: bool = False
-    #: how many scratch arrays per parameter ``_update`` receives as ``buf``
-    scratch_arrays: int = 1
 
     def __init__(self, params, lr: float):
         self._name = type(self).__name__
         self.params = as_parameter_list(params, self._name)
         self.lr = lr
-        k = self.scratch_arrays
-        self._buffers = [
-            np.empty_like(p) if k == 1 else tuple(np.empty_like(p) for _ in range(k))
-            for p in self.params
-        ]
         self.reset_state()
 
     # -- the learning rate ----------------------------------------------------------------
@@ -213,34 +151,7 @@ class Optimizer:
 
     # -- the step -------------------------------------------------------------------------
     def _check_grads(self, grads) -> list[np.ndarray]:
-        if callable(grads) and not isinstance(grads, np.ndarray):
-            raise TypeError(
-                f"{self._name}.step expects a list of gradient arrays, got a callable; only "
-                "Newton and BFGS take a closure"
-            )
-        if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
-            raise TypeError(
-                f"{self._name}.step expects a list of {len(self.params)} gradient arrays, got "
-                f"{type(grads).__name__}"
-            )
-        if len(grads) != len(self.params):
-            raise ValueError(
-                f"{self._name}.step expects {len(self.params)} gradient arrays (one per "
-                f"parameter), got {len(grads)}"
-            )
-        out = []
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            if not isinstance(g, np.ndarray):
-                raise TypeError(
-                    f"{self._name}.step: grads[{i}] must be a numpy array, got {type(g).__name__}"
-                )
-            if g.shape != p.shape:
-                raise ValueError(
-                    f"{self._name}.step: grads[{i}] has shape {g.shape}, expected {p.shape} "
-                    f"(the shape of params[{i}])"
-                )
-            out.append(g)
-        return out
+        return check_gradients(self._name, grads, self.params)
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
         """Update every parameter in place from its gradient.
@@ -252,10 +163,11 @@ class Optimizer:
         """
         grads = self._check_grads(grads)
         self.t += 1
-        for theta, g, s, buf in zip(self.params, grads, self.state, self._buffers, strict=True):
-            self._update(theta, g, s, buf)
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            self._update(theta, g, s)
 
-    def _update(self, theta: np.ndarray, g: np.ndarray, s: dict, buf: np.ndarray) -> None:
+    def _update(self, theta: np.ndarray, g: np.ndarray, s: dict) -> None:
+        """Update ``theta`` in place from its gradient ``g`` and its state ``s``. Override."""
         raise NotImplementedError
 
 

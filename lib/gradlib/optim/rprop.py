@@ -68,7 +68,6 @@ class Rprop(Optimizer):
     """
 
     hyperparameters = ("etas", "step_sizes", "backtracking")
-    scratch_arrays = 2
 
     def __init__(
         self,
@@ -97,27 +96,20 @@ class Rprop(Optimizer):
             "prev_change": np.zeros_like(theta),
         }
 
-    def _update(self, theta, g, s, buf):
-        # Elementwise choices are blends with 0/1 masks (m·a + (1 − m)·b written as sums of
-        # products that are exactly a or 0): exact, and far faster than np.where on scalars.
+    def _update(self, theta, g, s):
         eta_minus, eta_plus = self.etas
-        g_prev, delta, prev_change = s["prev"], s["step_size"], s["prev_change"]
-        factor, tmp = buf
-        trend = np.multiply(g, g_prev, out=tmp)  # the sign of g·g_prev
-        grew, flipped, steady = trend > 0, trend < 0, trend == 0
-        np.multiply(grew, eta_plus, out=factor)  # η₊ where the sign held, η₋ where it
-        factor += np.multiply(flipped, eta_minus, out=tmp)  # flipped, 1 where g·g_prev = 0
-        factor += steady
-        delta *= factor  # Δ ← clip(Δ·factor, Δ_min, Δ_max)
-        np.clip(delta, *self.step_sizes, out=delta)
-        np.multiply(g, ~flipped, out=g_prev)  # g_prev ← g, forgotten (0) where it flipped
-        change = np.sign(g_prev, out=factor)  # Δθ = −sign(g)Δ, which is 0 where flipped ...
-        change *= delta
-        np.negative(change, out=change)
+        g_prev, step_size, prev_change = s["prev"], s["step_size"], s["prev_change"]
+        kept = g * g_prev > 0  # the derivative kept its sign: speed up
+        flipped = g * g_prev < 0  # it changed sign, a minimum was overshot: slow down
+        factor = np.select([kept, flipped], [eta_plus, eta_minus], default=1.0)
+        step_size[...] = np.clip(factor * step_size, *self.step_sizes)  # Δ ← clip(Δ · factor)
+        g = np.where(flipped, 0.0, g)  # forget the derivative where it flipped
+        change = -np.sign(g) * step_size  # Δθ = −sign(g) Δ, 0 where it was forgotten ...
         if self.backtracking:
-            change -= np.multiply(flipped, prev_change, out=tmp)  # ... or −Δθ_prev (undo)
+            change = np.where(flipped, -prev_change, change)  # ... or undo the last change
         theta += change  # θ ← θ + Δθ
-        prev_change[...] = change
+        g_prev[...] = g  # g_prev ← g
+        prev_change[...] = change  # Δθ_prev ← Δθ
 
 
 class QuickProp(Optimizer):
@@ -171,7 +163,6 @@ class QuickProp(Optimizer):
     """
 
     hyperparameters = ("mu",)
-    scratch_arrays = 2
 
     def __init__(self, params, lr: float = 0.01, mu: float = 1.75):
         self.mu = check_number(type(self).__name__, "mu", mu, low=0.0, open_low=True)
@@ -180,23 +171,15 @@ class QuickProp(Optimizer):
     def _init_state(self, theta):
         return {"prev_grad": np.zeros_like(theta), "prev_step": np.zeros_like(theta)}
 
-    def _update(self, theta, g, s, buf):
-        # Elementwise choices are blends with 0/1 masks (see Rprop._update).
+    def _update(self, theta, g, s):
         mu = self.mu
-        g_prev, step = s["prev_grad"], s["prev_step"]
-        r, tmp = buf
-        no_prev = step == 0
-        denom = np.subtract(g_prev, g, out=tmp)
-        undefined = denom == 0
-        denom += undefined  # divide by 1 where g_prev = g ...
-        np.divide(g, denom, out=r)  # r = g/(g_prev − g)
-        r *= ~undefined  # ... and take r = 0 there
-        same_sign = np.multiply(g, g_prev, out=tmp) > 0
-        limit = np.multiply(np.abs(g_prev, out=tmp), mu / (1 + mu), out=tmp)
-        cap = same_sign & (np.abs(g) >= limit)  # at most μ × the last step:
-        r *= ~cap  # r ← μ where the parabola's minimum is further (or does not exist)
-        r += np.multiply(cap, mu, out=tmp)
-        step *= r  # Δθ = r Δθ_prev (the state now holds the new step), which is 0 where
-        step -= np.multiply(np.multiply(g, self.lr, out=tmp), no_prev, out=tmp)  # no last step
+        g_prev, prev_step = s["prev_grad"], s["prev_step"]
+        # the secant ratio r = g / (g_prev − g), taken as 0 where g_prev = g
+        r = np.divide(g, g_prev - g, out=np.zeros_like(g), where=g_prev != g)
+        # at most μ × the last step, where the parabola's minimum is further (or does not exist)
+        too_far = (g * g_prev > 0) & (np.abs(g) >= mu / (1 + mu) * np.abs(g_prev))
+        r = np.where(too_far, mu, r)
+        step = np.where(prev_step != 0, r * prev_step, -self.lr * g)  # Δθ; a gradient step at first
         theta += step  # θ ← θ + Δθ
-        g_prev[...] = g
+        g_prev[...] = g  # g_prev ← g
+        prev_step[...] = step  # Δθ_prev ← Δθ

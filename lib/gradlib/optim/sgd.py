@@ -76,21 +76,15 @@ class SGD(Optimizer):
     def _init_state(self, theta):
         return {"momentum_buffer": np.zeros_like(theta)}
 
-    def _update(self, theta, g, s, buf):
+    def _update(self, theta, g, s):
         if self.weight_decay:
             g = g + self.weight_decay * theta  # g ← g + λθ
-        if self.momentum == 0:
-            d = g  # plain gradient descent
-        else:
+        d = g
+        if self.momentum:
             b = s["momentum_buffer"]
             if self.t == 1:
                 b[...] = g  # b ← g
             else:
-                b *= self.momentum  # b ← μb + (1 − τ)g
-                b += np.multiply(g, 1.0 - self.dampening, out=buf) if self.dampening else g
-            if self.nesterov:
-                d = np.multiply(b, self.momentum, out=buf)  # d = g + μb
-                d += g
-            else:
-                d = b
-        theta -= np.multiply(d, self.lr, out=buf)  # θ ← θ − η d
+                b[...] = self.momentum * b + (1 - self.dampening) * g  # b ← μb + (1 − τ)g
+            d = g + self.momentum * b if self.nesterov else b  # d = g + μb, or d = b
+        theta -= self.lr * d  # θ ← θ − η d

@@ -42,7 +42,10 @@ Where it runs decides what :func:`hidden_tests` does:
 :mod:`gradlib.grading.wire`); anything a check needs from the student's code --
 an input the call must not have modified, the calls a callback saw -- is part of
 what ``_run`` returns.  ``_cases`` must make the same cases every time it is called
-(seeded random numbers only) and must not call the student's code.
+(seeded random numbers only) and must not call the student's code.  All cases are
+made before the first one runs: a function made in ``_cases``'s loop must bind the
+loop's values when it is made (a factory or default arguments), not look them up
+later.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from collections.abc import Callable, Iterable
 
 from gradlib.assignments import split_hidden
 from gradlib.grading import probe, wire
+from gradlib.grading.checks import quiet
 from gradlib.grading.guard import ReferenceUsed, call_student
 
 __all__ = [
@@ -173,7 +177,8 @@ def _failure(what: str, exc: BaseException) -> AssertionError:
 def _verify(check: Callable, what: str, got, args: tuple) -> None:
     """``check(what, got, *args)``; any error but a failed check says the result is malformed."""
     try:
-        check(what, got, *args)
+        with quiet():  # a warning on stderr would cost the cell its points in nbgrader
+            check(what, got, *args)
     except AssertionError:
         raise
     except GraderOnly:

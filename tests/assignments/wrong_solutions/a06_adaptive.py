@@ -5,7 +5,7 @@ is not negligible; a forgotten learning rate only when lr ≠ 1; in-place update
 the caller keeps its arrays): the hidden tests alone must catch them.
 """
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "06-adaptive"
 
@@ -95,6 +95,14 @@ VARIANTS = [
         *RMSPROP,
         _RMSPROP_HEAD + "    v = alpha * v + g * g\n"
         "    return theta - lr * g / (np.sqrt(v) + eps), {'square_avg': v}\n",
+    ),
+    Variant(
+        "rmsprop-stores-into-the-given-state",  # right numbers, but rewrites the caller's dict
+        *RMSPROP,
+        "def rmsprop_step(theta, g, state, lr=0.01, alpha=0.99, eps=1e-8):\n"
+        "    v = state.get('square_avg', np.zeros_like(theta))\n"
+        "    state['square_avg'] = alpha * v + (1 - alpha) * g * g\n"
+        "    return theta - lr * g / (np.sqrt(state['square_avg']) + eps), state\n",
     ),
     # --- part 3: AdaDelta -----------------------------------------------------------------
     Variant(
@@ -201,6 +209,188 @@ VARIANTS = [
         "    u_hat = u / (1 - beta2**t)\n"
         "    new_theta = theta - lr / (1 - beta1**t) * m / u_hat\n"
         "    return new_theta, {'step': t, 'exp_avg': m, 'exp_inf': u}\n",
+    ),
+]
+
+
+# --- correct solutions in other styles than the reference ------------------------------------
+ALTERNATIVES = [
+    Alternative(
+        "elementwise-loops-and-dict-calls",
+        {
+            "adagrad-step": "import math\n\n\n"
+            "def adagrad_step(theta, g, state, lr=0.01, eps=1e-10):\n"
+            "    G = np.zeros(np.shape(theta))\n"
+            "    if 'sum' in state:\n"
+            "        G = np.array(state['sum'], dtype=float)\n"
+            "    new_theta = np.array(theta, dtype=float)  # a copy, updated in place below\n"
+            "    for i in np.ndindex(new_theta.shape):  # one entry at a time\n"
+            "        G[i] += float(g[i]) ** 2\n"
+            "        new_theta[i] -= lr * g[i] / (math.sqrt(G[i]) + eps)\n"
+            "    return [new_theta, dict(sum=G)]  # a list pair, a dict(...) state\n",
+            "rmsprop-step": "def rmsprop_step(theta, g, state, lr=0.01, alpha=0.99, eps=1e-8):\n"
+            "    v = np.zeros(np.shape(theta)) if not state else np.copy(state['square_avg'])\n"
+            "    new_theta = np.copy(theta)\n"
+            "    for i in np.ndindex(v.shape):\n"
+            "        v[i] = alpha * v[i] + (1.0 - alpha) * g[i] * g[i]\n"
+            "        new_theta[i] = theta[i] - lr * g[i] / (math.sqrt(v[i]) + eps)\n"
+            "    return [new_theta, dict(square_avg=v)]\n",
+            "adadelta-step": "def adadelta_step(theta, g, state, lr=1.0, rho=0.9, eps=1e-6):\n"
+            "    shape = np.shape(theta)\n"
+            "    v = np.copy(state.get('square_avg', np.zeros(shape)))\n"
+            "    u = np.copy(state.get('acc_delta', np.zeros(shape)))\n"
+            "    new_theta = np.copy(theta)\n"
+            "    for i in np.ndindex(shape):\n"
+            "        v[i] = rho * v[i] + (1 - rho) * g[i] ** 2\n"
+            "        step = math.sqrt((u[i] + eps) / (v[i] + eps)) * g[i]  # one root\n"
+            "        u[i] = rho * u[i] + (1 - rho) * step**2\n"
+            "        new_theta[i] -= lr * step\n"
+            "    return [new_theta, dict(square_avg=v, acc_delta=u)]\n",
+            "adam-step": "def adam_step(theta, g, state, lr=0.001, betas=(0.9, 0.999), eps=1e-8):\n"
+            "    b1, b2 = betas\n"
+            "    t = int(state.get('step', 0)) + 1\n"
+            "    m = np.copy(state['exp_avg']) if state else np.zeros(np.shape(theta))\n"
+            "    v = np.copy(state['exp_avg_sq']) if state else np.zeros(np.shape(theta))\n"
+            "    new_theta = np.copy(theta)\n"
+            "    c1, c2 = 1 - b1**t, 1 - b2**t\n"
+            "    for i in np.ndindex(m.shape):\n"
+            "        m[i] = b1 * m[i] + (1 - b1) * g[i]\n"
+            "        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]\n"
+            "        new_theta[i] -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)\n"
+            "    return [new_theta, dict(step=t, exp_avg=m, exp_avg_sq=v)]\n",
+            "adamax-step": "def adamax_step(theta, g, state, lr=0.002, betas=(0.9, 0.999),"
+            " eps=1e-8):\n"
+            "    b1, b2 = betas\n"
+            "    t = state.get('step', 0) + 1\n"
+            "    m = np.copy(state.get('exp_avg', np.zeros(np.shape(theta))))\n"
+            "    u = np.copy(state.get('exp_inf', np.zeros(np.shape(theta))))\n"
+            "    new_theta = np.copy(theta)\n"
+            "    for i in np.ndindex(m.shape):\n"
+            "        m[i] = b1 * m[i] + (1 - b1) * g[i]\n"
+            "        u[i] = max(b2 * u[i], abs(g[i]) + eps)\n"
+            "        new_theta[i] = theta[i] - lr * m[i] / ((1 - b1**t) * u[i])\n"
+            "    return [new_theta, dict(step=t, exp_avg=m, exp_inf=u)]\n",
+        },
+        "elementwise Python loops on copies, math.sqrt, list pairs, dict(...) states",
+    ),
+    Alternative(
+        "helpers-cell-prints-and-other-mappings",
+        {
+            "adagrad-step": "def adagrad_step(theta, g, state, lr=0.01, eps=1e-10):\n"
+            "    G = array_or_zeros(state, 'sum', theta)\n"
+            "    G += np.square(g)  # in place, on a copy\n"
+            "    scale = lr / (np.sqrt(G) + eps)\n"
+            "    print('adagrad: largest move', np.max(np.abs(scale * g)))\n"
+            "    # a read-only mapping that also counts the calls\n"
+            "    return theta - scale * g, MappingProxyType({'sum': G, 'calls':"
+            " state.get('calls', 0) + 1})\n",
+            "rmsprop-step": "def rmsprop_step(theta, g, state, lr=0.01, alpha=0.99, eps=1e-8):\n"
+            "    v = running_mean(array_or_zeros(state, 'square_avg', theta), g**2, alpha)\n"
+            "    return theta - lr * (g / (v**0.5 + eps)), OrderedDict(square_avg=v)\n",
+            "adadelta-step": "def adadelta_step(theta, g, state, lr=1.0, rho=0.9, eps=1e-6):\n"
+            "    v = running_mean(array_or_zeros(state, 'square_avg', theta), g * g, rho)\n"
+            "    u_old = array_or_zeros(state, 'acc_delta', theta)\n"
+            "    delta = g * np.sqrt(u_old + eps) / np.sqrt(v + eps)\n"
+            "    new_state = dict(square_avg=v)\n"
+            "    new_state['acc_delta'] = running_mean(u_old, delta**2, rho)\n"
+            "    return theta - lr * delta, new_state\n",
+            "adam-step": "def adam_step(theta, g, state, lr=0.001, betas=(0.9, 0.999), eps=1e-8):\n"
+            "    beta1, beta2 = betas\n"
+            "    t = state.get('step', 0) + 1\n"
+            "    m = running_mean(array_or_zeros(state, 'exp_avg', theta), g, beta1)\n"
+            "    v = running_mean(array_or_zeros(state, 'exp_avg_sq', theta), g * g, beta2)\n"
+            "    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps  # sqrt(v_hat), another order\n"
+            "    step = (lr / (1 - beta1**t)) * m / denom\n"
+            "    print(f'adam step {t}: |step| <= {np.abs(step).max():.3g}')\n"
+            "    return theta - step, {'step': t, 'exp_avg': m, 'exp_avg_sq': v}\n",
+            "adamax-step": "def adamax_step(theta, g, state, lr=0.002, betas=(0.9, 0.999),"
+            " eps=1e-8):\n"
+            "    beta1, beta2 = betas\n"
+            "    t = state['step'] + 1 if state else 1\n"
+            "    m = running_mean(array_or_zeros(state, 'exp_avg', theta), g, beta1)\n"
+            "    u = np.fmax(beta2 * array_or_zeros(state, 'exp_inf', theta), np.abs(g) + eps)\n"
+            "    return theta - lr * m / u / (1 - beta1**t), {'step': t, 'exp_avg': m,"
+            " 'exp_inf': u}\n",
+        },
+        "helpers in an extra cell, debug prints, MappingProxyType/OrderedDict states with an "
+        "extra key, sqrt(v_hat) as sqrt(v) / sqrt(1 - beta2^t)",
+        added=(
+            (
+                "imports",
+                "from collections import OrderedDict\n"
+                "from types import MappingProxyType\n\n\n"
+                "def running_mean(old, new, decay):\n"
+                '    """My helper: the exponentially weighted mean decay * old + (1 - decay) *'
+                ' new."""\n'
+                "    return decay * old + (1.0 - decay) * new\n\n\n"
+                "def array_or_zeros(state, key, theta):\n"
+                '    """A copy of state[key], or zeros before the first step."""\n'
+                "    if key in state:\n"
+                "        return np.array(state[key], dtype=float)\n"
+                "    return np.zeros_like(theta, dtype=float)\n",
+            ),
+        ),
+    ),
+    Alternative(
+        "torch-style-copies-updated-in-place",
+        {
+            "adagrad-step": "def adagrad_step(theta, g, state, lr=0.01, eps=1e-10):\n"
+            "    # copy the whole state, then update the copies in place, as torch does\n"
+            "    new_state = {key: value.copy() for key, value in state.items()}\n"
+            "    new_state.setdefault('sum', np.zeros_like(theta))\n"
+            "    G = new_state['sum']\n"
+            "    np.add(G, g * g, out=G)\n"
+            "    new_theta = theta.copy()\n"
+            "    new_theta -= lr * g / (np.sqrt(G) + eps)\n"
+            "    return new_theta, new_state\n",
+            "rmsprop-step": "import copy\n\n\n"
+            "def rmsprop_step(theta, g, state, lr=0.01, alpha=0.99, eps=1e-8):\n"
+            "    new_state = copy.deepcopy(dict(state)) if state else {'square_avg':"
+            " np.zeros_like(theta)}\n"
+            "    v = new_state['square_avg']\n"
+            "    v *= alpha\n"
+            "    v += (1 - alpha) * np.square(g)\n"
+            "    return theta - lr * g / np.add(np.sqrt(v), eps), new_state\n",
+            "adadelta-step": "def adadelta_step(theta, g, state, lr=1.0, rho=0.9, eps=1e-6):\n"
+            "    new_state = {k: np.array(v, copy=True) for k, v in state.items()}\n"
+            "    v = new_state.setdefault('square_avg', np.zeros_like(theta))\n"
+            "    u = new_state.setdefault('acc_delta', np.zeros_like(theta))\n"
+            "    v *= rho\n"
+            "    v += (1 - rho) * g * g\n"
+            "    delta = np.sqrt(np.divide(u + eps, v + eps)) * g\n"
+            "    u *= rho\n"
+            "    u += (1 - rho) * np.square(delta)\n"
+            "    return theta - lr * delta, new_state\n",
+            "adam-step": "from collections import namedtuple\n\n"
+            "Step = namedtuple('Step', 'theta state')  # still a pair\n\n\n"
+            "def adam_step(theta, g, state, lr=0.001, betas=(0.9, 0.999), eps=1e-8):\n"
+            "    beta1, beta2 = betas\n"
+            "    t = np.int64(state.get('step', 0)) + 1  # a numpy integer\n"
+            "    m = np.copy(state['exp_avg']) if 'exp_avg' in state else np.zeros_like(theta)\n"
+            "    v = np.copy(state['exp_avg_sq']) if 'exp_avg_sq' in state else"
+            " np.zeros_like(theta)\n"
+            "    m *= beta1\n"
+            "    m += (1 - beta1) * g\n"
+            "    v *= beta2\n"
+            "    v += (1 - beta2) * g**2\n"
+            "    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
+            "    new_theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)\n"
+            "    return Step(new_theta, dict(step=t, exp_avg=m, exp_avg_sq=v))\n",
+            "adamax-step": "def adamax_step(theta, g, state, lr=0.002, betas=(0.9, 0.999),"
+            " eps=1e-8):\n"
+            "    beta1, beta2 = np.float64(betas[0]), np.float64(betas[1])\n"
+            "    new_state = {k: np.copy(v) for k, v in state.items()}\n"
+            "    t = new_state.get('step', 0) + 1\n"
+            "    m = new_state.get('exp_avg', np.zeros_like(theta))\n"
+            "    u = new_state.get('exp_inf', np.zeros_like(theta))\n"
+            "    m *= beta1\n"
+            "    m += (1 - beta1) * g\n"
+            "    np.maximum(beta2 * u, np.abs(g) + eps, out=u)\n"
+            "    new_state.update(step=t, exp_avg=m, exp_inf=u)\n"
+            "    return theta - (lr / (1 - beta1**t)) * (m / u), new_state\n",
+        },
+        "torch-style: copy the state, update the copies in place (out=, *=), numpy scalars, "
+        "a namedtuple pair",
     ),
 ]
 

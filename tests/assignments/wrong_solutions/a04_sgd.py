@@ -8,7 +8,7 @@ and on edge cases, catch them.
 
 import numpy as np
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "04-sgd"
 
@@ -198,6 +198,146 @@ VARIANTS = [
         *AVERAGING,
         _AVG_HEAD + "    thetas = np.asarray(thetas, dtype=float)\n"
         "    return np.cumsum(thetas, axis=0) / np.arange(2, len(thetas) + 2)[:, None]\n",
+    ),
+]
+
+
+# --- correct solutions in other styles than the reference ------------------------------------
+ALTERNATIVES = [
+    Alternative(
+        "loops-and-python-scalars",
+        {
+            "minibatches": _BATCHES_HEAD + "    order = rng.permutation(len(y))\n"
+            "    batches = []\n"
+            "    start = 0\n"
+            "    while start < len(order):  # a loop; each pair a list, rows gathered one by one\n"
+            "        idx = order[start : start + batch_size]\n"
+            "        xb, yb = np.array([X[i] for i in idx]), np.array([y[i] for i in idx])\n"
+            "        batches.append([xb, yb])\n"
+            "        start += batch_size\n"
+            "    return batches\n",
+            "gradient": "def mse_gradient(w, X, y):\n"
+            "    total = np.zeros(len(w))\n"
+            "    for x_i, y_i in zip(X, y):  # the sum of the per-sample gradients\n"
+            "        total += (float(x_i @ w) - y_i) * x_i\n"
+            "    return total / len(y)\n",
+            "sgd-loop": _LOOP_HEAD + "    n_batches = -(-len(X) // batch_size)\n"
+            "    path = np.empty((epochs * n_batches + 1, len(w0)))\n"
+            "    w = np.copy(w0)\n"
+            "    path[0] = w\n"
+            "    k = 0\n"
+            "    for epoch in range(epochs):\n"
+            "        for xb, yb in shuffled_minibatches(X, y, batch_size, rng):  # part 1\n"
+            "            w -= lr_at(epoch) * grad_fn(w, xb, yb)  # in place, on a copy\n"
+            "            k += 1\n"
+            "            path[k] = w\n"
+            "    return path\n",
+            "schedules": "import math\n\n\n"
+            "def linear_decay(t, lr0, lr_tau, tau):\n"
+            "    if t >= tau:\n"
+            "        return lr_tau\n"
+            "    return lr0 + (lr_tau - lr0) * t / tau  # another order\n\n\n"
+            "def step_decay(t, lr0, step_size, gamma):\n"
+            "    lr = lr0\n"
+            "    for _ in range(math.floor(t / step_size)):  # one decay per completed step_size\n"
+            "        lr *= gamma\n"
+            "    return lr\n",
+            "averaging": _AVG_HEAD + "    rows = [list(map(float, row)) for row in thetas]\n"
+            "    xi = rows[0]\n"
+            "    out = [xi]\n"
+            "    for t in range(2, len(rows) + 1):  # Python lists and floats\n"
+            "        a = (eta + 1) / (t + eta)\n"
+            "        xi = [(1 - a) * x + a * r for x, r in zip(xi, rows[t - 1])]\n"
+            "        out.append(xi)\n"
+            "    return np.array(out)\n",
+        },
+        "Python loops and lists, list pairs, part 1 reused, in-place updates on a copy, "
+        "Python scalars, another order of operations",
+    ),
+    Alternative(
+        "vectorised-numpy-scalars-prints",
+        {
+            "minibatches": _BATCHES_HEAD + "    order = rng.permutation(X.shape[0])\n"
+            "    pieces = np.array_split(order, range(batch_size, len(order), batch_size))\n"
+            "    print(f'debug: {len(pieces)} batches of up to {batch_size} rows')\n"
+            "    return [(X[p], y[p]) for p in pieces]\n",
+            "gradient": "def mse_gradient(w, X, y):\n"
+            "    residual = X @ w - y\n"
+            "    return np.mean(residual[:, None] * X, axis=0)  # a mean of per-sample gradients\n",
+            "sgd-loop": _LOOP_HEAD + "    rows = [np.array(w0, dtype=float)]\n"
+            "    for epoch in range(epochs):\n"
+            "        rows += sgd_epoch(X, y, rows[-1], lr_at(epoch), batch_size, rng, grad_fn)\n"
+            "        print('epoch', epoch, 'ends at', rows[-1])\n"
+            "    return np.vstack(rows)\n",
+            "schedules": "def linear_decay(t, lr0, lr_tau, tau):\n"
+            "    # a numpy scalar; np.interp holds the last value after tau\n"
+            "    return np.interp(t, [0, tau], [lr0, lr_tau])\n\n\n"
+            "def step_decay(t, lr0, step_size, gamma):\n"
+            "    return lr0 * np.power(gamma, np.floor_divide(t, step_size))\n",
+            "averaging": _AVG_HEAD
+            + "    out = np.array(thetas, dtype=float)  # a copy, updated in place\n"
+            "    for t in range(2, len(out) + 1):\n"
+            "        out[t - 1] = out[t - 2] + (eta + 1) / (t + eta) * (out[t - 1] - out[t - 2])\n"
+            "    return out\n",
+        },
+        "vectorised numpy, numpy scalars, debug prints, a helper in an extra cell",
+        added=(
+            (
+                "sgd-loop",
+                "def sgd_epoch(X, y, w, lr, batch_size, rng, grad_fn):\n"
+                '    """My helper: the weights after each update of one epoch."""\n'
+                "    order = rng.permutation(len(X))\n"
+                "    out = []\n"
+                "    for start in range(0, len(X), batch_size):\n"
+                "        idx = order[start : start + batch_size]\n"
+                "        w = w - lr * np.asarray(grad_fn(w, X[idx], y[idx]))\n"
+                "        out.append(w)\n"
+                "    return out\n",
+            ),
+        ),
+    ),
+    Alternative(
+        "generators-einsum-and-special-cases",
+        {
+            "minibatches": _BATCHES_HEAD + "    def batches(order):\n"
+            "        for start in range(0, len(order), batch_size):\n"
+            "            rows = order[start : start + batch_size]\n"
+            "            yield X[rows], y[rows]\n\n"
+            "    return list(batches(rng.permutation(len(X))))\n",
+            "gradient": "def mse_gradient(w, X, y):\n"
+            "    return np.einsum('bi,b->i', X, np.dot(X, w) - y) / X.shape[0]\n",
+            "sgd-loop": _LOOP_HEAD + "    w = np.asarray(w0, dtype=float)\n"
+            "    path = [w]\n"
+            "    for epoch in range(epochs):\n"
+            "        order = rng.permutation(len(X))\n"
+            "        for idx in np.array_split(order, range(batch_size, len(X), batch_size)):\n"
+            "            w = w - lr_at(epoch) * grad_fn(w, X[idx], y[idx])  # the rate per batch\n"
+            "            path.append(w)\n"
+            "    return np.stack(path)\n",
+            "schedules": "def linear_decay(t, lr0, lr_tau, tau):\n"
+            "    alpha = t / tau if t < tau else 1.0\n"
+            "    return lr0 * (1.0 - alpha) + lr_tau * alpha\n\n\n"
+            "def step_decay(t, lr0, step_size, gamma):\n"
+            "    return float(lr0 * gamma ** int(t / step_size))\n",
+            "averaging": _AVG_HEAD + "    thetas = np.asarray(thetas, dtype=float)\n"
+            "    if eta == 0:  # Polyak: the running mean\n"
+            "        return running_mean(thetas)\n"
+            "    xi, out = thetas[0].copy(), []\n"
+            "    for t, theta in enumerate(thetas, start=1):\n"
+            "        weight = (eta + 1) / (t + eta)\n"
+            "        xi = xi + weight * (theta - xi)\n"
+            "        out.append(xi)\n"
+            "    return np.array(out)\n",
+        },
+        "generators, einsum, the rate read per batch, special-cased Polyak mean from a helper cell",
+        added=(
+            (
+                "imports",
+                "def running_mean(rows):\n"
+                '    """My helper: the mean of the first t rows, for every t."""\n'
+                "    return np.cumsum(rows, axis=0) / np.arange(1, len(rows) + 1)[:, None]\n",
+            ),
+        ),
     ),
 ]
 

@@ -7,7 +7,7 @@ the hidden tests alone must catch them.
 
 import numpy as np
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "05-momentum"
 
@@ -183,6 +183,114 @@ VARIANTS = [
         "from gradlib.momentum_schedules import sutskever_momentum as helper\n\n\n"
         "def sutskever_momentum(t, mu_max=0.99, period=250):\n"
         "    return helper(t, mu_max, period)\n",
+    ),
+]
+
+
+# --- correct solutions in other styles than the reference ------------------------------------
+ALTERNATIVES = [
+    Alternative(
+        "torch-buffer-loops-and-lists",
+        {
+            "momentum-step": "def momentum_step(theta, velocity, grad_fn, lr, mu):\n"
+            "    buffer = mu * (-velocity / lr) + grad_fn(theta)  # torch's b = -v / lr\n"
+            "    return theta - lr * buffer, -lr * buffer\n",
+            "nesterov-step": "def nesterov_step(theta, velocity, grad_fn, lr, mu):\n"
+            "    look = np.empty_like(theta, dtype=float)\n"
+            "    for i in np.ndindex(np.shape(theta)):  # element by element\n"
+            "        look[i] = theta[i] + mu * velocity[i]\n"
+            "    g = grad_fn(look)\n"
+            "    new_velocity = np.empty_like(look)\n"
+            "    new_theta = np.empty_like(look)\n"
+            "    for i in np.ndindex(np.shape(theta)):\n"
+            "        new_velocity[i] = mu * velocity[i] - lr * g[i]\n"
+            "        new_theta[i] = theta[i] + new_velocity[i]\n"
+            "    return new_theta, new_velocity\n",
+            "run": "def run_momentum(step, grad_fn, theta0, lr, mu, steps):\n"
+            "    thetas = [np.array(theta0, dtype=float)]\n"
+            "    velocity = np.zeros(np.shape(theta0))\n"
+            "    for t in range(steps):\n"
+            "        mu_t = mu(t) if callable(mu) else mu\n"
+            "        theta, velocity = step(thetas[-1], velocity, grad_fn, lr, mu_t)\n"
+            "        thetas.append(theta)\n"
+            "    return [np.stack(thetas), velocity]  # a list as the pair\n",
+            "schedule": "def sutskever_momentum(t, mu_max=0.99, period=250):\n"
+            "    k = t // period\n"
+            "    mu = 1 - 1 / (2 * (k + 1))  # the same formula, simplified\n"
+            "    return mu if mu < mu_max else mu_max\n",
+        },
+        "torch's momentum buffer, element-wise loops, a list pair, the simplified schedule",
+    ),
+    Alternative(
+        "copies-in-place-prints-helper",
+        {
+            "momentum-step": "def momentum_step(theta, velocity, grad_fn, lr, mu):\n"
+            "    new_velocity = np.copy(velocity)\n"
+            "    new_velocity *= mu  # in place, on copies\n"
+            "    new_velocity -= lr * grad_fn(theta)\n"
+            "    new_theta = theta.copy()\n"
+            "    new_theta += new_velocity\n"
+            "    print('debug: |v| =', np.linalg.norm(new_velocity))\n"
+            "    return new_theta, new_velocity\n",
+            "nesterov-step": "def nesterov_step(theta, velocity, grad_fn, lr, mu):\n"
+            "    g = grad_fn(look_ahead(theta, velocity, mu))\n"
+            "    new_velocity = mu * velocity - lr * g\n"
+            "    return theta + new_velocity, new_velocity\n",
+            "run": "def run_momentum(step, grad_fn, theta0, lr, mu, steps):\n"
+            "    schedule = mu if callable(mu) else (lambda t: mu)\n"
+            "    theta0 = np.asarray(theta0, dtype=float)\n"
+            "    thetas = np.empty((steps + 1, *theta0.shape))\n"
+            "    thetas[0] = theta0\n"
+            "    velocity = np.zeros_like(theta0)\n"
+            "    for t in range(1, steps + 1):\n"
+            "        thetas[t], velocity = step(thetas[t - 1], velocity, grad_fn, lr, "
+            "schedule(t - 1))\n"
+            "    print(f'{steps} steps, final theta {thetas[-1]}')\n"
+            "    return thetas, velocity\n",
+            "schedule": "def sutskever_momentum(t, mu_max=0.99, period=250):\n"
+            "    k = np.floor(t / period)\n"
+            "    return np.minimum(1.0 - 0.5 / (k + 1.0), mu_max)  # a numpy scalar\n",
+        },
+        "in-place updates on copies, debug prints, a helper in an extra cell, a preallocated "
+        "array, numpy scalars",
+        added=(
+            (
+                "imports",
+                "def look_ahead(theta, velocity, mu):\n"
+                '    """My helper: where the velocity alone would carry theta."""\n'
+                "    return theta + mu * velocity\n",
+            ),
+        ),
+    ),
+    Alternative(
+        "reordered-and-math-module",
+        {
+            "momentum-step": "def momentum_step(theta, velocity, grad_fn, lr, mu):\n"
+            "    g = np.asarray(grad_fn(theta), dtype=float)\n"
+            "    new_theta = theta + mu * velocity - lr * g  # theta first, then v\n"
+            "    return (new_theta, new_theta - theta)\n",
+            "nesterov-step": "def nesterov_step(theta, velocity, grad_fn, lr, mu):\n"
+            "    phi = theta + mu * velocity\n"
+            "    new_theta = phi - lr * grad_fn(phi)  # step from the look-ahead point\n"
+            "    return new_theta, new_theta - theta\n",
+            "run": "def run_momentum(step, grad_fn, theta0, lr, mu, steps):\n"
+            "    theta = np.array(theta0, dtype=float, copy=True)\n"
+            "    velocity = 0.0 * theta\n"
+            "    history = [theta]\n"
+            "    t = 0\n"
+            "    while t < steps:\n"
+            "        coefficient = mu(t) if callable(mu) else float(mu)\n"
+            "        theta, velocity = step(theta, velocity, grad_fn, lr, coefficient)\n"
+            "        history.append(np.asarray(theta, dtype=float))\n"
+            "        t += 1\n"
+            "    return np.array(history), velocity\n",
+            "schedule": "import math\n\n\n"
+            "def sutskever_momentum(t, mu_max=0.99, period=250):\n"
+            "    exponent = -1.0 - math.log2(math.floor(t / period) + 1)\n"
+            "    return min(1.0 - math.pow(2.0, exponent), mu_max)\n",
+        },
+        "another order of operations (theta first, velocity as the difference), a while loop, "
+        "the math module",
     ),
 ]
 

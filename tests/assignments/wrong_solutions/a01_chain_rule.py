@@ -221,7 +221,7 @@ ALTERNATIVES = [
             (
                 "imports",
                 "def weighted_sum(x, w):\n"
-                "    \"\"\"My helper: z = sum_i w_i x_i.\"\"\"\n"
+                '    """My helper: z = sum_i w_i x_i."""\n'
                 "    return float(np.asarray(w) @ np.asarray(x))\n",
             ),
         ),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "08-training"
 _NOTEBOOK = Path(__file__).resolve().parents[3] / "solutions" / ASSIGNMENT / "training.ipynb"
@@ -167,6 +167,186 @@ VARIANTS = [
         "diagnose-underfitting-at-half",  # >= : a training loss exactly halved underfits
         *DIAGNOSE,
         _patched("diagnose", ("if t[-1] > 0.5 * t[0]:", "if t[-1] >= 0.5 * t[0]:")),
+    ),
+]
+
+
+# --- correct solutions in other styles than the reference ------------------------------------
+_ES_INIT = (
+    "    def __init__(self, patience=6, min_delta=0.0):\n"
+    "        self.patience = patience\n"
+    "        self.min_delta = min_delta\n"
+    "        self.epoch = 0\n"
+    "        self.best_loss = np.inf\n"
+    "        self.best_epoch = None\n"
+    "        self.best_params = None\n"
+)
+_DROPOUT_GIVEN = (
+    "    def __init__(self, p=0.5, seed=None):\n"
+    "        self.p = p\n"
+    "        self.rng = np.random.default_rng(seed)\n"
+    "        self.training = True\n"
+    "        self.mask = None\n\n"
+    "    def train(self):\n"
+    "        self.training = True\n"
+    "        return self\n\n"
+    "    def eval(self):\n"
+    "        self.training = False\n"
+    "        return self\n\n"
+)
+
+ALTERNATIVES = [
+    Alternative(
+        "dict-state-loops-and-ratios",
+        {
+            "early-stopping": "class EarlyStopping:\n" + _ES_INIT + "        self.wait = 0\n\n"
+            "    def step(self, val_loss, params):\n"
+            "        self.epoch = self.epoch + 1\n"
+            "        decrease = self.best_loss - val_loss  # NaN: the comparison below is False\n"
+            "        if decrease > self.min_delta:\n"
+            "            self.best_loss, self.best_epoch, self.wait = val_loss, self.epoch, 0\n"
+            "            self.best_params = dict(enumerate(np.copy(p) for p in params))\n"
+            "            return False\n"
+            "        self.wait += 1\n"
+            "        if self.wait >= self.patience:\n"
+            "            return True\n"
+            "        return False\n\n"
+            "    def restore(self, params):\n"
+            "        for i in range(len(params)):  # a loop over indices, np.copyto into each\n"
+            "            np.copyto(params[i], self.best_params[i])\n",
+            "dropout": "class Dropout:\n" + _DROPOUT_GIVEN + "    def forward(self, x):\n"
+            "        if self.training:\n"
+            "            u = self.rng.random(x.shape)\n"
+            "            mask = np.zeros(x.shape)\n"
+            "            for i in range(x.shape[0]):  # unit by unit\n"
+            "                for j in range(x.shape[1]):\n"
+            "                    if u[i, j] >= self.p:\n"
+            "                        mask[i, j] = 1.0 / (1.0 - self.p)\n"
+            "            self.mask = mask\n"
+            "            return mask * x\n"
+            "        self.mask = None\n"
+            "        return x.copy()\n\n"
+            "    def backward(self, grad_out):\n"
+            "        if self.mask is not None:\n"
+            "            return self.mask * grad_out\n"
+            "        return grad_out.copy()\n",
+            "diagnose": "def diagnose_curves(train_loss, val_loss):\n"
+            "    t_first, t_last = train_loss[0], train_loss[len(train_loss) - 1]\n"
+            "    v_first, v_last = val_loss[0], val_loss[len(val_loss) - 1]\n"
+            "    v_min = v_first\n"
+            "    for value in val_loss:  # a loop instead of min()\n"
+            "        if value < v_min:\n"
+            "            v_min = value\n"
+            "    if t_last / t_first > 0.5:\n"
+            '        return "underfitting"\n'
+            "    if v_min / v_first > 0.5:\n"
+            '        return "severe overfitting"\n'
+            "    if v_last / v_min - 1 > 0.1:  # the relative rise, another order\n"
+            '        return "overfitting onset"\n'
+            '    return "good fit"\n',
+        },
+        "a dict of copies as the saved state, Python loops, ratios instead of products",
+    ),
+    Alternative(
+        "numpy-scalars-helpers-and-prints",
+        {
+            "early-stopping": "class EarlyStopping:\n" + _ES_INIT + "        self.wait = 0\n\n"
+            "    def step(self, val_loss, params):\n"
+            "        self.epoch += np.int64(1)  # numpy integers for the counters\n"
+            "        val_loss = np.float64(val_loss)\n"
+            "        if val_loss + self.min_delta < self.best_loss:\n"
+            "            self.best_loss = val_loss\n"
+            "            self.best_epoch = self.epoch\n"
+            "            self.best_params = copies_of(params)\n"
+            "            self.wait = np.int64(0)\n"
+            "            print(f'epoch {self.epoch}: new best {val_loss:.3f}')\n"
+            "        else:\n"
+            "            self.wait += 1\n"
+            "        return bool(self.patience <= self.wait > 0)\n\n"
+            "    def restore(self, params):\n"
+            "        print('restoring the weights of epoch', self.best_epoch)\n"
+            "        for p, best in zip(params, self.best_params):\n"
+            "            p[:] = best\n",
+            "dropout": "class Dropout:\n" + _DROPOUT_GIVEN + "    def forward(self, x):\n"
+            "        if not self.training:\n"
+            "            self.mask = None\n"
+            "            return x\n"
+            "        self.mask = keep_mask(self.rng, x.shape, self.p)\n"
+            "        return np.multiply(x, self.mask)\n\n"
+            "    def backward(self, grad_out):\n"
+            "        return grad_out if self.mask is None else np.multiply(grad_out, self.mask)\n",
+            "diagnose": "def diagnose_curves(train_loss, val_loss):\n"
+            "    t = np.array(train_loss)\n"
+            "    v = np.array(val_loss)\n"
+            "    print('epochs:', len(t), 'lowest validation loss:', np.min(v))\n"
+            "    if not halved(t[-1], t[0]):\n"
+            '        return "underfitting"\n'
+            "    if not halved(np.min(v), v[0]):\n"
+            '        return "severe overfitting"\n'
+            "    if v[-1] - np.min(v) > 0.1 * np.min(v):\n"
+            '        return "overfitting onset"\n'
+            '    return "good fit"\n',
+        },
+        "numpy scalars as state, helper functions in an extra cell, debug prints",
+        added=(
+            (
+                "imports",
+                "def copies_of(arrays):\n"
+                '    """My helper: a tuple of copies of the arrays."""\n'
+                "    return tuple(np.array(a, copy=True) for a in arrays)\n\n\n"
+                "def keep_mask(rng, shape, p):\n"
+                '    """My helper: the inverted-dropout mask, one draw of rng.random."""\n'
+                "    keep = (rng.random(shape) >= p).astype(float)\n"
+                "    return keep * (1.0 / (1.0 - p))\n\n\n"
+                "def halved(value, start):\n"
+                "    return 2 * value <= start\n",
+            ),
+        ),
+    ),
+    Alternative(
+        "wait-as-property-and-products",
+        {
+            "early-stopping": "class EarlyStopping:\n" + _ES_INIT + "\n"
+            "    @property\n"
+            "    def wait(self):  # derived: the epochs since the best one\n"
+            "        return self.epoch - (self.best_epoch or 0)\n\n"
+            "    def step(self, val_loss, params):\n"
+            "        self.epoch += 1\n"
+            "        if val_loss < self.best_loss - self.min_delta:\n"
+            "            self.best_loss, self.best_epoch = val_loss, self.epoch\n"
+            "            self.best_params = [p + 0.0 for p in params]  # new arrays: copies\n"
+            "        return self.wait >= max(self.patience, 1)\n\n"
+            "    def restore(self, params):\n"
+            "        for p, best in zip(params, self.best_params):\n"
+            "            p *= 0.0\n"
+            "            p += best\n",
+            "dropout": "class Dropout:\n" + _DROPOUT_GIVEN + "    def forward(self, x):\n"
+            "        self.mask = None\n"
+            "        if not self.training:\n"
+            "            return x\n"
+            "        draw = self.rng.random(size=x.shape)\n"
+            "        self.mask = np.where(draw >= self.p, 1 / (1 - self.p), 0.0)\n"
+            "        y = x.copy()\n"
+            "        y *= self.mask  # in place, on a copy\n"
+            "        return y\n\n"
+            "    def backward(self, grad_out):\n"
+            "        if not self.training or self.mask is None:\n"
+            "            return grad_out\n"
+            "        return grad_out * self.mask\n",
+            "diagnose": "def diagnose_curves(train_loss, val_loss):\n"
+            "    t, v = list(train_loss), list(val_loss)\n"
+            "    lowest = min(v)\n"
+            "    rules = [\n"
+            '        (2 * t[-1] > t[0], "underfitting"),\n'
+            '        (2 * lowest > v[0], "severe overfitting"),\n'
+            '        (10 * v[-1] > 11 * lowest, "overfitting onset"),\n'
+            "    ]\n"
+            "    for holds, name in rules:\n"
+            "        if holds:\n"
+            "            return name\n"
+            '    return "good fit"\n',
+        },
+        "wait as a property derived from the epochs, in-place updates on copies, rules in a table",
     ),
 ]
 

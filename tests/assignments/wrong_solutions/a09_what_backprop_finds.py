@@ -7,7 +7,7 @@ tests alone must then catch them.
 
 import numpy as np
 
-from variants import Variant
+from variants import Alternative, Variant
 
 ASSIGNMENT = "09-what-backprop-finds"
 
@@ -252,6 +252,172 @@ VARIANTS = [
         "from gradlib.perceptron import misclassified as count_wrong\n\n\n"
         "def separates(weights, X, y):\n"
         "    return count_wrong(weights, X, y) == 0\n",
+    ),
+]
+
+
+# --- correct solutions in other styles than the reference ------------------------------------
+_GRADIENT_DEF = 'def logistic_loss_and_gradient(X, t, weights, loss="cross_entropy"):\n'
+
+ALTERNATIVES = [
+    Alternative(
+        "loops-python-floats-and-part-1-reused",
+        {
+            "perceptron-epoch": "def perceptron_epoch(X, y, weights, lr, order):\n"
+            "    w = [float(v) for v in weights]  # a list of Python floats: a copy\n"
+            "    d = len(w) - 1\n"
+            "    for i in order:\n"
+            "        z = w[d]\n"
+            "        for j in range(d):  # coordinate by coordinate\n"
+            "            z += X[i][j] * w[j]\n"
+            "        if y[i] * z <= 0:\n"
+            "            for j in range(d):\n"
+            "                w[j] += lr * y[i] * X[i][j]\n"
+            "            w[d] += lr * y[i]\n"
+            "    return np.array(w)\n",
+            "perceptron-train": "def perceptron_train(X, y, epochs, lr, seed):\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    w = np.zeros(np.shape(X)[1] + 1)\n"
+            "    history = [w]\n"
+            "    for epoch in range(epochs):\n"
+            "        new = perceptron_epoch(X, y, w, lr, rng.permutation(len(X)))  # part 1\n"
+            "        history.append(new)\n"
+            "        if np.array_equal(new, w):  # nothing changed: no update\n"
+            "            return np.array(history), True\n"
+            "        w = new\n"
+            "    return np.array(history), False\n",
+            "logistic-gradient": _GRADIENT_DEF + "    n, d = np.shape(X)\n"
+            "    total, grad = 0.0, np.zeros(d + 1)\n"
+            "    for i in range(n):  # one point at a time\n"
+            "        x_aug = np.append(X[i], 1.0)\n"
+            "        z = float(x_aug @ weights)\n"
+            "        s = 1.0 / (1.0 + np.exp(-z))\n"
+            '        if loss == "squared":\n'
+            "            total += 0.5 * (s - t[i]) ** 2\n"
+            "            delta = (s - t[i]) * s * (1.0 - s)\n"
+            "        else:  # the stable form of -[t log s + (1 - t) log(1 - s)]\n"
+            "            total += t[i] * np.logaddexp(0, -z) + (1 - t[i]) * np.logaddexp(0, z)\n"
+            "            delta = s - t[i]\n"
+            "        grad += delta * x_aug\n"
+            "    return total / n, grad / n\n",
+            "logistic-train": "def logistic_train(X, y, w0, lr, steps, loss, targets, grad_fn):\n"
+            "    t = np.array([targets[1] if label == 1 else targets[0] for label in y])\n"
+            "    w = np.array(w0, dtype=float)  # a copy, updated in place below\n"
+            "    history = [w.copy()]\n"
+            "    for _ in range(steps):\n"
+            "        w -= lr * grad_fn(X, t, w, loss)[1]\n"
+            "        history.append(w.copy())\n"
+            "    return np.array(history)\n",
+            "separates": "def separates(weights, X, y):\n"
+            "    for x_i, y_i in zip(X, y):\n"
+            "        z = sum(a * b for a, b in zip(x_i, weights)) + weights[-1]\n"
+            "        if y_i * z <= 0:\n"
+            "            return False\n"
+            "    return True\n",
+        },
+        "loops, Python floats, part 1 reused in part 2, stable cross-entropy, in place on copies",
+    ),
+    Alternative(
+        "vectorised-helpers-and-prints",
+        {
+            "perceptron-epoch": "def perceptron_epoch(X, y, weights, lr, order):\n"
+            "    w = np.asarray(weights, dtype=float).copy()\n"
+            "    for i in order:\n"
+            "        if y[i] * (X[i] @ w[:-1] + w[-1]) <= 0:  # the bias added last\n"
+            "            w[:-1] += lr * y[i] * X[i]  # in place, on the copy\n"
+            "            w[-1] += lr * y[i]\n"
+            "    return w\n",
+            "perceptron-train": "def perceptron_train(X, y, epochs, lr, seed):\n"
+            "    Xa = augment(X)\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    rows = np.zeros((1, Xa.shape[1]))\n"
+            "    converged = np.bool_(False)\n"
+            "    while len(rows) <= epochs and not converged:\n"
+            "        w = rows[-1].copy()\n"
+            "        mistakes = 0\n"
+            "        for i in rng.permutation(len(Xa)):\n"
+            "            if y[i] * np.dot(Xa[i], w) <= 0:\n"
+            "                w += lr * y[i] * Xa[i]\n"
+            "                mistakes += 1\n"
+            "        rows = np.vstack([rows, w])\n"
+            "        converged = np.bool_(mistakes == 0)\n"
+            "    print(f'{len(rows) - 1} epochs, converged: {converged}')\n"
+            "    return rows, converged\n",
+            "logistic-gradient": _GRADIENT_DEF + "    Xa = augment(X)\n"
+            "    s = sigmoid(Xa @ weights)\n"
+            '    if loss == "squared":\n'
+            "        value = np.sum((s - t) ** 2) / (2 * len(t))\n"
+            "        delta = (s - t) * (s - s**2)\n"
+            "    else:\n"
+            "        value = -np.mean(t * np.log(s) + (1 - t) * np.log1p(-s))\n"
+            "        delta = s - t\n"
+            "    grad = np.mean(delta[:, None] * Xa, axis=0)\n"
+            "    print('loss', value)\n"
+            "    return value, grad\n",
+            "logistic-train": "def logistic_train(X, y, w0, lr, steps, loss, targets, grad_fn):\n"
+            "    t = np.asarray(targets, dtype=float)[(np.asarray(y) > 0).astype(int)]\n"
+            "    out = np.empty((steps + 1, len(w0)))\n"
+            "    out[0] = w0\n"
+            "    for k in range(steps):\n"
+            "        value, g = grad_fn(X, t, out[k], loss)\n"
+            "        out[k + 1] = out[k] - lr * g\n"
+            "    return out\n",
+            "separates": "def separates(weights, X, y):\n"
+            "    margins = y * (augment(X) @ weights)\n"
+            "    print('smallest margin:', margins.min())\n"
+            "    return margins.min() > 0  # a numpy bool\n",
+        },
+        "vectorised in another order, helpers in an extra cell, numpy bools and scalars, prints",
+        added=(
+            (
+                "imports",
+                "def augment(X):\n"
+                '    """My helper: the points with a column of ones (bias last)."""\n'
+                "    X = np.asarray(X, dtype=float)\n"
+                "    return np.hstack([X, np.ones((len(X), 1))])\n\n\n"
+                "def sigmoid(z):\n"
+                "    return 0.5 * (1.0 + np.tanh(0.5 * z))\n",
+            ),
+        ),
+    ),
+    Alternative(
+        "logits-and-einsum",
+        {
+            "perceptron-train": "def perceptron_train(X, y, epochs, lr, seed):\n"
+            "    X = np.asarray(X, dtype=float)\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    w = np.zeros(X.shape[1] + 1)\n"
+            "    history, converged = [list(w)], False  # rows as lists\n"
+            "    epoch = 0\n"
+            "    while epoch < epochs:\n"
+            "        epoch += 1\n"
+            "        order = rng.permutation(X.shape[0])\n"
+            "        changed = False\n"
+            "        for i in order:\n"
+            "            x_aug = np.concatenate([X[i], [1.0]])\n"
+            "            if not y[i] * np.dot(w, x_aug) > 0:\n"
+            "                w = w + lr * y[i] * x_aug\n"
+            "                changed = True\n"
+            "        history.append(list(w))\n"
+            "        if not changed:\n"
+            "            converged = True\n"
+            "            break\n"
+            "    return history, converged  # a list of rows\n",
+            "logistic-gradient": _GRADIENT_DEF + "    Xa = np.column_stack([X, np.ones(len(X))])\n"
+            "    z = np.einsum('nd,d->n', Xa, weights)\n"
+            "    s = np.exp(-np.logaddexp(0.0, -z))  # sigmoid through the log-sum-exp\n"
+            '    if loss == "cross_entropy":\n'
+            "        value = np.mean(np.logaddexp(0.0, z) - t * z)  # the loss of the logits\n"
+            "        delta = s - t\n"
+            "    else:\n"
+            "        value = 0.5 * np.mean((t - s) ** 2)\n"
+            "        delta = -(t - s) * s * (1 - s)\n"
+            "    return float(value), np.einsum('n,nd->d', delta, Xa) / len(X)\n",
+            "separates": "def separates(weights, X, y):\n"
+            "    z = np.asarray(X) @ np.asarray(weights)[:-1] + weights[-1]\n"
+            "    return not np.any(np.asarray(y) * z <= 0)\n",
+        },
+        "the cross-entropy of the logits, einsum, a list of lists as history, `not` for a bool",
     ),
 ]
 

@@ -64,13 +64,16 @@ def test_exercises_match_generate_assignment(name, fresh_release):
 
 
 def solution_lines() -> dict[str, str]:
-    """Every line of a solution or hidden-test region that appears nowhere else in its notebook.
+    """Every line of a solution or hidden-test region that no student-facing part shows.
 
-    Maps the stripped line to the notebook it comes from. Lines shorter than 12
-    characters (``return z``, ``else:``) are too generic to identify a solution,
-    and import lines name the public library the chapters use too.
+    Maps the stripped line to the notebook it comes from.  A line that the released
+    part of any assignment or the library's source shows -- as a whole line or inside
+    one (the continuation ``delta, x, W)`` of a call, inside ``def
+    linear_backward(delta, x, W):``) -- is no secret.  Lines shorter than 12 characters (``return z``, ``else:``) are too generic
+    to identify a solution, and import lines name the public library the chapters use
+    too.
     """
-    lines = {}
+    regions, public = {}, set()
     for notebooks in ASSIGNMENTS.values():
         for nb_path in notebooks:
             nb = json.loads(nb_path.read_text())
@@ -80,16 +83,22 @@ def solution_lines() -> dict[str, str]:
             )
             for region in protected_regions(nb_path):
                 outside = outside.replace(region, "")
-            public = {line.strip() for line in outside.splitlines()}
-            for region in protected_regions(nb_path):
-                for line in region.splitlines():
-                    line = line.strip()
-                    if (
-                        len(line) >= 12
-                        and line not in public
-                        and not line.startswith(("#", "import ", "from "))
-                    ):
-                        lines[line] = str(nb_path.relative_to(REPO))
+                regions.setdefault(str(nb_path.relative_to(REPO)), []).append(region)
+            public |= {line.strip() for line in outside.splitlines() if line.strip()}
+    # the library is installed for every student: what its sources say is public too
+    library = (REPO / "lib").rglob("*.py")
+    shown = "\n".join([*public, *(path.read_text() for path in library)])
+    lines = {}
+    for origin, found in regions.items():
+        for region in found:
+            for line in region.splitlines():
+                line = line.strip()
+                if (
+                    len(line) >= 12
+                    and line not in shown
+                    and not line.startswith(("#", "import ", "from "))
+                ):
+                    lines[line] = origin
     return lines
 
 

@@ -69,9 +69,9 @@ def solution_lines() -> dict[str, str]:
     Maps the stripped line to the notebook it comes from.  A line that the released
     part of any assignment or the library's source shows -- as a whole line or inside
     one (the continuation ``delta, x, W)`` of a call, inside ``def
-    linear_backward(delta, x, W):``) -- is no secret.  Lines shorter than 12 characters (``return z``, ``else:``) are too generic
-    to identify a solution, and import lines name the public library the chapters use
-    too.
+    linear_backward(delta, x, W):``) -- is no secret.  Lines shorter than 12
+    characters (``return z``, ``else:``) are too generic to identify a solution, and
+    import lines name the public library the chapters use too.
     """
     regions, public = {}, set()
     for notebooks in ASSIGNMENTS.values():

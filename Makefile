@@ -90,7 +90,7 @@ test-hostile: $(TEST_STAMP) grading-deps
 
 demo-grading: $(TEST_STAMP)
 	rm -rf _build/demo-grading
-	$(BIN)/python -m gradlib.course.demo _build/demo-grading
+	$(BIN)/python -m gradlib_course.demo _build/demo-grading
 
 exercises: $(TEST_STAMP)
 	@for a in $$(ls solutions); do \

@@ -8,7 +8,7 @@ its own sandboxed kernel).  Both wall-clock times include everything the command
 does (start-up, the Dask cluster, recording the grades).  The per-part scores
 of the two gradebooks must be identical.  Target: speed-up >= 1.7 with 2 workers.
 Also reported: the share of each submission's grading time spent in the verdict
-step (the hidden tests judged in the grading process, :mod:`gradlib.course.judge`;
+step (the hidden tests judged in the grading process, :mod:`gradlib_course.judge`;
 target <= 10%).
 
 Each repetition runs the pair one after the other on fresh copies, so both see
@@ -30,9 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from gradlib_course.demo import make_course, release_notebook, set_cell, source_notebook
 from nbgrader.api import Gradebook
-
-from gradlib.course.demo import make_course, release_notebook, set_cell, source_notebook
 
 ASSIGNMENT = "01-chain-rule"
 BIN = Path(sys.executable).parent
@@ -81,7 +80,7 @@ def _pair(args, tmp: Path, rep: int) -> tuple[float, float, bool, str]:
     shutil.copytree(serial, parallel)
     t_serial = _run(["nbgrader", "autograde", ASSIGNMENT, "--create", "--force"], serial)
     t_parallel = _run(
-        [sys.executable, "-m", "gradlib.course", "-q", "autograde", ASSIGNMENT]
+        [sys.executable, "-m", "gradlib_course", "-q", "autograde", ASSIGNMENT]
         + ["--workers", str(args.workers), "--sandbox", args.sandbox],
         parallel,
     )

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+from gradlib_course.judge import judge_notebook, program_from_notebook
 from nbformat.v4 import new_output
 
-from gradlib.course.judge import judge_notebook, program_from_notebook
 from gradlib.grading import wire
 from gradlib.grading.hidden import kernel_cell, recording
 
@@ -195,7 +195,7 @@ def run_notebook(
     kernel would continue; the whole run is bounded by ``seconds``.  With ``judged``
     the run is graded the way ``gradlib-course`` grades: the cells run with hidden
     tests recording, first, and without their answer key (:func:`kernel_cell`), and then
-    :func:`gradlib.course.judge.judge_notebook` judges the recorded results in a
+    :func:`gradlib_course.judge.judge_notebook` judges the recorded results in a
     namespace of its own, with the trusted ``program`` (default: the cells' own).
     """
     namespace: dict = {"__name__": "__main__"}

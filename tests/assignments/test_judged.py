@@ -1,7 +1,7 @@
 """Every assignment graded the way ``gradlib-course`` grades it, in-process and fast.
 
 The student's cells and the test cells without their answer key run with hidden
-tests recording; the verdict is then reached by :mod:`gradlib.course.judge` in a
+tests recording; the verdict is then reached by :mod:`gradlib_course.judge` in a
 namespace of its own (see ``mutation.run_notebook``).  Checked for every assignment:
 
 * the hidden tests are all judged outside the kernel (every autograded code cell calls
@@ -20,10 +20,11 @@ import ast
 import json
 
 import pytest
+from gradlib_course.judge import program_from_notebook
+from gradlib_course.notebooks import graded_parts, list_assignments
 
-from gradlib.assignments import graded_parts, list_assignments, split_hidden
-from gradlib.course.judge import program_from_notebook
 from gradlib.grading.hidden import kernel_source
+from gradlib.grading.markers import split_hidden
 
 from conftest import REPO
 from mutation import run_notebook

@@ -6,8 +6,7 @@ in-kernel as ``nbgrader autograde`` does, and judged outside the kernel as
 from __future__ import annotations
 
 import pytest
-
-from gradlib.assignments import list_assignments
+from gradlib_course.notebooks import list_assignments
 
 from conftest import REPO
 from mutation import mutation_report

@@ -13,9 +13,8 @@ import json
 import shutil
 
 import pytest
+from gradlib_course.notebooks import graded_parts, list_assignments
 from nbgrader.api import Gradebook
-
-from gradlib.assignments import graded_parts, list_assignments
 
 from conftest import REPO, run_tool
 from variants import load_variants

@@ -7,8 +7,7 @@ import re
 import shutil
 
 import pytest
-
-from gradlib.assignments import graded_parts, list_assignments, protected_regions
+from gradlib_course.notebooks import graded_parts, list_assignments, protected_regions
 
 from conftest import REPO, run_tool
 

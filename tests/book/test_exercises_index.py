@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from gradlib.assignments import list_assignments
+from gradlib_course.notebooks import list_assignments
 
 from conftest import REPO
 

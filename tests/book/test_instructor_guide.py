@@ -6,8 +6,7 @@ import argparse
 import re
 
 import pytest
-
-from gradlib.course.cli import build_parser
+from gradlib_course.cli import build_parser
 
 from conftest import REPO
 

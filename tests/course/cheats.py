@@ -12,7 +12,7 @@ or by submitting forged outputs and metadata.
 What grading must do with every one of them (``tests/course/test_cheats.py``): the
 garbage part earns 0, every honest part of the same notebook keeps its points, the
 rest of the class is unaffected, and the technique is flagged where it leaves a
-trace (``flags``: kinds of :mod:`gradlib.course.integrity` that must be raised).
+trace (``flags``: kinds of :mod:`gradlib_course.integrity` that must be raised).
 
 The techniques are written against the notebooks' public surface (``check_close``,
 ``gradlib.grading``, numpy, IPython), not against one assignment, except

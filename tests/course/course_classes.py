@@ -1,4 +1,4 @@
-"""Synthetic classes for the tests of :mod:`gradlib.course`.
+"""Synthetic classes for the tests of :mod:`gradlib_course`.
 
 Assignment 01 (the chain rule) has four parts: ``forward-tests`` (3 points),
 ``local-derivatives-tests`` (3), ``backward-tests`` (4) and ``gd-step-tests`` (2); the
@@ -13,9 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-
-from gradlib.course.demo import (
+from gradlib_course.demo import (
     REPO,
     cell_source,
     drop_cell,
@@ -24,6 +22,7 @@ from gradlib.course.demo import (
     source_notebook,
     write_submission,
 )
+from nbgrader.api import Gradebook
 
 A1, A2 = "01-chain-rule", "02-backprop"
 PARTS_1 = {
@@ -276,7 +275,7 @@ def part_scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
 
 def expected_normal(root: Path, assignment: str, students: dict[str, str]) -> dict:
     """Expected part scores of :func:`normal_class` students."""
-    from gradlib.assignments import graded_parts
+    from gradlib_course.notebooks import graded_parts
 
     parts = {p.grade_id: p.points for p in graded_parts(source_notebook_path(root, assignment))}
     out = {}

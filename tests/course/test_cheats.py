@@ -21,12 +21,11 @@ import sys
 
 import pytest
 from cheats import TARGETS, TECHNIQUES, cheating_notebook
-
-from gradlib.assignments import graded_parts
-from gradlib.course.autograde import CourseConfig, autograde
-from gradlib.course.demo import REPO, make_course, source_notebook, write_submission
-from gradlib.course.sandbox import probe
-from gradlib.course.worker import Limits
+from gradlib_course.autograde import CourseConfig, autograde
+from gradlib_course.demo import REPO, make_course, source_notebook, write_submission
+from gradlib_course.notebooks import graded_parts
+from gradlib_course.sandbox import probe
+from gradlib_course.worker import Limits
 
 from course_classes import part_scores
 

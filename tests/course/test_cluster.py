@@ -22,8 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from gradlib.course.demo import make_course
+from gradlib_course.demo import make_course
 
 from conftest import BIN, run_tool  # noqa: I001
 from course_classes import A1, expected_normal, normal_class, part_scores
@@ -40,7 +39,7 @@ def _env():
 
 
 def _cli(root, *args) -> list[str]:
-    return [sys.executable, "-m", "gradlib.course", "--course", str(root), "-q", *args]
+    return [sys.executable, "-m", "gradlib_course", "--course", str(root), "-q", *args]
 
 
 @pytest.fixture(scope="module")

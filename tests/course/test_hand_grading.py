@@ -31,18 +31,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from nbgrader.api import Gradebook
-
-from gradlib.assignments import graded_parts
-from gradlib.course.cli import main as course
-from gradlib.course.demo import (
+from gradlib_course.cli import main as course
+from gradlib_course.demo import (
     make_course,
     release_notebook,
     set_cell,
     source_notebook,
     write_submission,
 )
-from gradlib.course.feedback import MIN_LINE, REDACTED, hidden_test_lines
+from gradlib_course.feedback import MIN_LINE, REDACTED, hidden_test_lines
+from gradlib_course.notebooks import graded_parts
+from nbgrader.api import Gradebook
 
 from conftest import BIN, REPO, run_tool
 
@@ -63,7 +62,7 @@ def _env() -> dict[str, str]:
 
 
 def _cli(root, *args) -> list[str]:
-    return [sys.executable, "-m", "gradlib.course", "--course", str(root), "-q", *args]
+    return [sys.executable, "-m", "gradlib_course", "--course", str(root), "-q", *args]
 
 
 def _run(root, *args) -> subprocess.CompletedProcess:

@@ -16,15 +16,14 @@ import re
 import subprocess
 
 import pytest
-
-from gradlib.course.autograde import CourseConfig, autograde
-from gradlib.course.cgroup import pids_root
-from gradlib.course.cgroup import probe as process_limit_probe
-from gradlib.course.cli import main as course
-from gradlib.course.demo import make_course
-from gradlib.course.feedback import hidden_test_lines
-from gradlib.course.sandbox import probe
-from gradlib.course.worker import Limits
+from gradlib_course.autograde import CourseConfig, autograde
+from gradlib_course.cgroup import pids_root
+from gradlib_course.cgroup import probe as process_limit_probe
+from gradlib_course.cli import main as course
+from gradlib_course.demo import make_course
+from gradlib_course.feedback import hidden_test_lines
+from gradlib_course.sandbox import probe
+from gradlib_course.worker import Limits
 
 from course_classes import (
     A1,
@@ -152,7 +151,7 @@ def test_no_student_process_or_process_group_outlives_grading(graded):
     if root is not None:
         assert not list(root.glob(f"gradlib-{os.getpid()}-*"))
     # this class's kernels are the only ones started with its memory limit
-    ours = f"gradlib.course.kernel --memory-mb={LIMITS.memory_mb}"
+    ours = f"gradlib_course.kernel --memory-mb={LIMITS.memory_mb}"
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert ours not in running
 

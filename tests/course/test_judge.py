@@ -1,4 +1,4 @@
-"""The verdict step (gradlib.course.judge): what the cell tells nbgrader is the judge's verdict."""
+"""The verdict step (gradlib_course.judge): what the cell tells nbgrader is the judge's verdict."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 
 import nbformat
 import pytest
+from gradlib_course.demo import REPO, make_course
+from gradlib_course.judge import judge_notebook, judge_program, program_from_notebook
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
-from gradlib.course.demo import REPO, make_course
-from gradlib.course.judge import judge_notebook, judge_program, program_from_notebook
 from gradlib.grading import check_close, probe, wire
 
 TEST = """check_close("visible", double(1.0), 2.0)

@@ -14,13 +14,12 @@ import datetime
 from pathlib import Path
 
 import pytest
+from gradlib_course.autograde import CourseConfig
+from gradlib_course.cli import build_parser
+from gradlib_course.export import export_csv
+from gradlib_course.identity import check_gradebook
+from gradlib_course.manual import mark, pending
 from nbgrader.api import Gradebook
-
-from gradlib.course.autograde import CourseConfig
-from gradlib.course.cli import build_parser
-from gradlib.course.export import export_csv
-from gradlib.course.identity import check_gradebook
-from gradlib.course.manual import mark, pending
 
 from conftest import REPO
 

@@ -18,10 +18,9 @@ import sys
 import time
 
 import pytest
+from gradlib_course.cgroup import pids_root
+from gradlib_course.demo import make_course
 from nbgrader.api import Gradebook
-
-from gradlib.course.cgroup import pids_root
-from gradlib.course.demo import make_course
 
 from conftest import BIN, run_tool
 from course_classes import A1, A2, expected_normal, normal_class, part_scores
@@ -31,7 +30,7 @@ LATE = {"perfect": "2026-01-02 12:00:00.000000 UTC", "blank": "2026-01-01 11:00:
 
 
 def _cli(root, *args) -> list[str]:
-    return [sys.executable, "-m", "gradlib.course", "--course", str(root), "-q", *args]
+    return [sys.executable, "-m", "gradlib_course", "--course", str(root), "-q", *args]
 
 
 def _env():

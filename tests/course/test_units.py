@@ -1,4 +1,4 @@
-"""Fast checks of the pieces of :mod:`gradlib.course` that need no grading run."""
+"""Fast checks of the pieces of :mod:`gradlib_course` that need no grading run."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from gradlib_course import cgroup
+from gradlib_course.cli import DEFAULT_PATTERN, build_parser
+from gradlib_course.execute import RepairedDeduplicateIds, ResilientExecute
+from gradlib_course.feedback import REDACTED, hidden_test_lines, redact_notebook
+from gradlib_course.integrity import _Aliases, _parse, _static_flags, source_digest
+from gradlib_course.judge import JudgeNotebook, KernelProjection
+from gradlib_course.sandbox import bwrap_command
+from gradlib_course.worker import Limits, _config
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
-
-from gradlib.course import cgroup
-from gradlib.course.cli import DEFAULT_PATTERN, build_parser
-from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute
-from gradlib.course.feedback import REDACTED, hidden_test_lines, redact_notebook
-from gradlib.course.integrity import _Aliases, _parse, _static_flags, source_digest
-from gradlib.course.judge import JudgeNotebook, KernelProjection
-from gradlib.course.sandbox import bwrap_command
-from gradlib.course.worker import Limits, _config
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "solutions" / "01-chain-rule" / "chain-rule.ipynb"
@@ -231,7 +230,7 @@ def test_collect_takes_an_lms_zip_into_submitted(tmp_path, capsys):
     import shutil
     import zipfile
 
-    from gradlib.course.cli import main as course
+    from gradlib_course.cli import main as course
 
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
     archive = tmp_path / "download.zip"

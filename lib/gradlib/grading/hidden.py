@@ -35,7 +35,7 @@ Where it runs decides what :func:`hidden_tests` does:
   ever exist in the student's process; and it runs the hidden tests before the visible
   checks, which therefore cannot stop them (:func:`kernel_cell`).
 * **judging** (``gradlib-course``'s grading process, which the submission never
-  touched, :mod:`gradlib.course.judge`): the cases are made again, and ``_check``
+  touched, :mod:`gradlib_course.judge`): the cases are made again, and ``_check``
   runs on the recorded results.  Its first failure is the part's verdict.
 
 ``_run`` must return data (numbers, arrays, tuples, lists, dicts, strings; see
@@ -55,10 +55,10 @@ import copy
 import sys
 from collections.abc import Callable, Iterable
 
-from gradlib.assignments import split_hidden
 from gradlib.grading import probe, wire
 from gradlib.grading.checks import quiet
 from gradlib.grading.guard import ReferenceUsed, call_student
+from gradlib.grading.markers import split_hidden
 
 __all__ = [
     "GraderOnly",

@@ -188,7 +188,7 @@ def _watched(name: str) -> bool:
 def _tables(modules: dict) -> dict[str, dict[str, str]]:
     tables = {}
     for name, module in list(modules.items()):
-        if _watched(name) and not name.startswith("gradlib.course"):
+        if _watched(name):
             tables[name] = module_table(module)
         elif name in KERNEL_PARTS:
             tables[name] = module_table(module, KERNEL_PARTS[name])
@@ -292,7 +292,7 @@ def grader_snapshot(namespace: dict, module_names) -> dict:
     """The grader's own fingerprints of ``namespace`` and of the modules named."""
     tables = {}
     for name in module_names:
-        if not (_watched(name) or name in KERNEL_PARTS) or name.startswith("gradlib.course"):
+        if not (_watched(name) or name in KERNEL_PARTS):
             continue
         if name not in _grader_tables:
             module = sys.modules.get(name)

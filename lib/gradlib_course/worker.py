@@ -1,20 +1,20 @@
 """Grade one submission in a scratch course of its own (runs on a worker process).
 
 A :class:`Job` carries everything needed -- the submitted files, the assignment's
-definition (a small SQLite gradebook made by :mod:`gradlib.course.template`) and the
+definition (a small SQLite gradebook made by :mod:`gradlib_course.template`) and the
 limits -- so a worker needs no shared file system: the same job runs in a local
 process pool or on a Dask worker on another machine.  :func:`grade` runs
 ``nbgrader autograde`` for the one student in a temporary course folder (in a
 process forked from a server that imported nbgrader once, see
-:mod:`gradlib.course.preload`) and returns the autograded notebooks
+:mod:`gradlib_course.preload`) and returns the autograded notebooks
 (:class:`Result`); it never raises for a bad submission, it reports it in
-``Result.problems``.  The kernel runs in the sandbox (:mod:`gradlib.course.sandbox`)
+``Result.problems``.  The kernel runs in the sandbox (:mod:`gradlib_course.sandbox`)
 and, where the machine allows, in a process-limited control group
-(:mod:`gradlib.course.cgroup`).  nbgrader's pipeline is changed in three places:
+(:mod:`gradlib_course.cgroup`).  nbgrader's pipeline is changed in three places:
 cells that kill or hang the kernel fail alone and a duplicated graded cell no
-longer makes nbgrader reject the notebook (:mod:`gradlib.course.execute`), and
+longer makes nbgrader reject the notebook (:mod:`gradlib_course.execute`), and
 scores and late penalties are left to the coordinator, which records them in the
-real gradebook (:mod:`gradlib.course.record`).
+real gradebook (:mod:`gradlib_course.record`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import nbformat
 
-from gradlib.course import cgroup
-from gradlib.course.sandbox import KERNEL_NAME, write_kernel_spec
+from gradlib_course import cgroup
+from gradlib_course.sandbox import KERNEL_NAME, write_kernel_spec
 
 __all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
 
@@ -49,7 +49,7 @@ class Limits:
     cell_timeout: int = 60  # seconds per cell; a cell that runs longer is interrupted
     notebook_timeout: int = 600  # seconds for grading a whole notebook
     memory_mb: int = 2048  # address space of the kernel
-    sandbox: str = "bubblewrap"  # or "none" (see gradlib.course.sandbox)
+    sandbox: str = "bubblewrap"  # or "none" (see gradlib_course.sandbox)
     max_processes: int = 128  # tasks (processes and threads) of a kernel, where cgroups allow
 
     def __post_init__(self):
@@ -73,7 +73,7 @@ class Job:
     template_db: bytes  # SQLite gradebook holding only the assignment's definition
     limits: Limits = Limits()
     protect: tuple[str, ...] = ()  # paths the student's code must not see
-    # the trusted code the verdict step runs: notebook -> cells (gradlib.course.judge)
+    # the trusted code the verdict step runs: notebook -> cells (gradlib_course.judge)
     program: dict = field(default_factory=dict)
 
 
@@ -130,14 +130,14 @@ def _config(root: Path, limits: Limits, program: Path, report: Path) -> str:
             "from nbgrader.preprocessors import Execute",
             "from nbgrader.preprocessors import DeduplicateIds, OverwriteCells",
             "from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades",
-            "from gradlib.course.execute import RepairedDeduplicateIds, ResilientExecute",
-            "from gradlib.course.execute import RestoredCellMetadata",
-            "from gradlib.course.judge import JudgeNotebook, KernelProjection",
+            "from gradlib_course.execute import RepairedDeduplicateIds, ResilientExecute",
+            "from gradlib_course.execute import RestoredCellMetadata",
+            "from gradlib_course.judge import JudgeNotebook, KernelProjection",
             "c = get_config()  # noqa",
             f"c.CourseDirectory.root = {str(root)!r}",
             f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'",
             # the kernel gets the test cells without their answer key and records; the
-            # verdict is reached after execution, in this process (gradlib.course.judge).
+            # verdict is reached after execution, in this process (gradlib_course.judge).
             # Scores and late penalties are saved by the coordinator, in the real gradebook.
             "c.Autograde.autograde_preprocessors = [",
             "    q",
@@ -198,7 +198,7 @@ def _autograde_in_child(
     os.environ.clear()
     os.environ.update(env)
     if head_start:
-        from gradlib.course.execute import prestart_kernel
+        from gradlib_course.execute import prestart_kernel
 
         prestart_kernel(KERNEL_NAME, head_start)
     code = 0
@@ -229,7 +229,7 @@ def _forkserver():
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["gradlib.course.preload"])
+    ctx.set_forkserver_preload(["gradlib_course.preload"])
     current = multiprocessing.current_process()
     if current.daemon:  # a Dask worker process: allow it to have children
         current.daemon = False

@@ -1,4 +1,4 @@
-"""Reading nbgrader source notebooks: assignments, graded parts and solution regions.
+"""Reading a course's nbgrader source notebooks: assignments, graded parts, protected regions.
 
 Used by the course tools and by the tests that make sure no solution or hidden
 test ever reaches a student (``exercises/``, the built book).
@@ -7,16 +7,12 @@ test ever reaches a student (``exercises/``, the built book).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GradedPart", "list_assignments", "graded_parts", "protected_regions", "split_hidden"]
+from gradlib.grading.markers import regions
 
-_REGION = re.compile(
-    r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
+__all__ = ["GradedPart", "list_assignments", "graded_parts", "protected_regions"]
 
 
 @dataclass(frozen=True)
@@ -66,37 +62,10 @@ def protected_regions(notebook: str | Path, min_chars: int = 1) -> list[str]:
     Each region is returned as written, without its marker lines; regions shorter
     than ``min_chars`` (after stripping) are left out.
     """
-    regions = []
+    found = []
     for cell in _cells(Path(notebook)):
-        for match in _REGION.finditer(_source(cell)):
-            body = match.group(2).strip("\n")
+        for body in regions(_source(cell)):
+            body = body.strip("\n")
             if len(body.strip()) >= min_chars:
-                regions.append(body)
-    return regions
-
-
-_HIDDEN_MARKERS = re.compile(
-    r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*(?:\n|$)",
-    re.MULTILINE | re.DOTALL,
-)
-
-
-def split_hidden(source: str) -> list[tuple[bool, str]]:
-    """A test cell's source as ``(hidden, text)`` pieces in order, without the marker lines.
-
-    Each piece is padded with blank lines so that its lines keep their numbers in the
-    cell; pieces with nothing but whitespace are left out.
-    """
-    pieces: list[tuple[bool, str]] = []
-
-    def piece(hidden: bool, start: int, end: int) -> None:
-        if source[start:end].strip():
-            pieces.append((hidden, "\n" * source.count("\n", 0, start) + source[start:end]))
-
-    position = 0
-    for match in _HIDDEN_MARKERS.finditer(source):
-        piece(False, position, match.start())
-        piece(True, match.start(1), match.end(1))
-        position = match.end()
-    piece(False, position, len(source))
-    return pieces
+                found.append(body)
+    return found

@@ -1,4 +1,4 @@
-"""``gradlib-course`` (``python -m gradlib.course``): the instructor's grading workflow.
+"""``gradlib-course`` (``python -m gradlib_course``): the instructor's grading workflow.
 
 Run it in the course folder (the one with ``nbgrader_config.py``) or pass ``--course``::
 
@@ -22,8 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradlib.course.lms import CANVAS_IDS, FORMATS
-from gradlib.course.startup import skip_unused_slow_imports
+from gradlib_course.lms import CANVAS_IDS, FORMATS
+from gradlib_course.startup import skip_unused_slow_imports
 
 __all__ = ["main", "DEFAULT_PATTERN"]
 
@@ -50,7 +50,7 @@ def _positive(kind):
 
 
 def _config(args):
-    from gradlib.course.autograde import CourseConfig
+    from gradlib_course.autograde import CourseConfig
 
     root = Path(args.course).resolve()
     if not (root / "nbgrader_config.py").exists():
@@ -60,7 +60,7 @@ def _config(args):
 
 def _course(args):
     """The course of ``--course``, once its gradebook is known to exist and be its own."""
-    from gradlib.course.identity import check_gradebook
+    from gradlib_course.identity import check_gradebook
 
     config = _config(args)
     check_gradebook(config)
@@ -150,12 +150,12 @@ def cmd_autograde(args) -> int:
         # that server now, while this process imports what it needs
         import threading
 
-        from gradlib.course.worker import warm_up
+        from gradlib_course.worker import warm_up
 
         threading.Thread(target=warm_up, daemon=True).start()
-    from gradlib.course.autograde import autograde
-    from gradlib.course.sandbox import probe
-    from gradlib.course.worker import Limits
+    from gradlib_course.autograde import autograde
+    from gradlib_course.sandbox import probe
+    from gradlib_course.worker import Limits
 
     config = _course(args)
     _known_assignment(config, args.assignment)
@@ -192,8 +192,8 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from gradlib.course.feedback import generate_feedback
-    from gradlib.course.manual import pending
+    from gradlib_course.feedback import generate_feedback
+    from gradlib_course.manual import pending
 
     config = _course(args)
     name = args.assignment
@@ -236,7 +236,7 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from gradlib.course.export import export_csv
+    from gradlib_course.export import export_csv
 
     config = _course(args)
     for name in args.assignment:
@@ -268,7 +268,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from gradlib.course.report import write_report
+    from gradlib_course.report import write_report
 
     config = _course(args)
     assignments = args.assignment or None
@@ -280,7 +280,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from gradlib.course.status import class_status, format_status
+    from gradlib_course.status import class_status, format_status
 
     config = _course(args)
     if args.assignment:
@@ -291,7 +291,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_manual(args) -> int:
-    from gradlib.course.manual import hand_graded, pending
+    from gradlib_course.manual import hand_graded, pending
 
     config = _course(args)
     name = args.assignment
@@ -318,7 +318,7 @@ def cmd_manual(args) -> int:
 
 
 def cmd_mark(args) -> int:
-    from gradlib.course.manual import mark, pending
+    from gradlib_course.manual import mark, pending
 
     config = _course(args)
     name = args.assignment

@@ -1,6 +1,6 @@
 """Write one graded submission into the course gradebook (the coordinator's job alone).
 
-Workers return autograded notebooks (:class:`gradlib.course.worker.Result`); here
+Workers return autograded notebooks (:class:`gradlib_course.worker.Result`); here
 they become nbgrader records exactly as ``nbgrader autograde`` makes them -- the
 submission, each graded cell's score through nbgrader's own ``SaveAutoGrades``,
 then the late penalty through its ``AssignLatePenalties`` (with the course's
@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import AssignLatePenalties, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import parse_utc
 
-from gradlib.course.worker import Result
+from gradlib_course.worker import Result
 
 __all__ = ["record", "record_path", "recorded_students"]
 

@@ -4,7 +4,7 @@
 (``os._exit``, a segfault, the memory limit) or stops answering: the student
 then scores zero in every part, even those that work.  :class:`ResilientExecute`
 replaces nbgrader's ``Execute`` in the autograde pipeline (see
-:mod:`gradlib.course.worker`).  When a cell kills the kernel it marks that cell
+:mod:`gradlib_course.worker`).  When a cell kills the kernel it marks that cell
 as failed (an error output saying what happened), starts a fresh kernel and runs
 the notebook again from the top without that cell.  So exactly the parts that
 depend on the broken cell lose their points, and the outcome does not depend on

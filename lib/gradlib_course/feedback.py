@@ -24,13 +24,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from gradlib.grading.markers import redact_hidden, regions
+
 __all__ = ["hidden_test_lines", "redact_notebook", "generate_feedback", "REDACTED"]
 
 REDACTED = "# (hidden tests: not shown)"
-_HIDDEN = re.compile(
-    r"^([ \t]*)### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MIN_LINE = 12  # shorter lines ("x0 = 1.0") are too common to prove a leak
 
@@ -41,8 +39,8 @@ def hidden_test_lines(source_notebook: Path) -> set[str]:
     for cell in json.loads(Path(source_notebook).read_text()).get("cells", []):
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else src
-        for match in _HIDDEN.finditer(src):
-            for line in match.group(0).splitlines()[1:-1]:
+        for body in regions(src, "HIDDEN TESTS"):
+            for line in body.splitlines():
                 if line.strip() and not line.strip().startswith("#"):
                     lines.add(line.strip())
     return lines
@@ -53,10 +51,10 @@ def redact_notebook(nb: dict, hidden: set[str]) -> dict:
     for cell in nb.get("cells", []):
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else src
-        had_hidden = bool(_HIDDEN.search(src)) or any(
+        had_hidden = bool(regions(src, "HIDDEN TESTS")) or any(
             line.strip() in hidden for line in src.splitlines()
         )
-        src = _HIDDEN.sub(lambda m: m.group(1) + REDACTED, src)
+        src = redact_hidden(src, REDACTED)
         src = "\n".join(line for line in src.splitlines() if line.strip() not in hidden)
         cell["source"] = src
         for out in cell.get("outputs", []):
@@ -85,7 +83,7 @@ def generate_feedback(
 ) -> list[Path]:
     """Write ``feedback/<student>/<assignment>/*.html`` for every autograded student.
 
-    ``config`` is a :class:`gradlib.course.autograde.CourseConfig`.  Returns the HTML files.
+    ``config`` is a :class:`gradlib_course.autograde.CourseConfig`.  Returns the HTML files.
     """
     source_dir = config.source / assignment
     hidden: set[str] = set()

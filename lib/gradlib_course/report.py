@@ -6,7 +6,7 @@ distribution, the pass rate of every part (full marks in that part, among the
 parts already graded), the answers graded by hand with their scores and comments
 and those still awaiting a grader, the most frequent failure messages of the test
 cells, the submissions with problems (not a notebook, missing, stopped) and the
-integrity flags (:mod:`gradlib.course.integrity`), and which sandbox protected
+integrity flags (:mod:`gradlib_course.integrity`), and which sandbox protected
 the run.  Everything comes from the gradebook, ``autograded/``, ``feedback/`` and
 the grading records in ``grading/<assignment>/<student>.json``.
 """
@@ -25,8 +25,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from tqdm.auto import tqdm
 
-from gradlib.course.manual import hand_graded, pending
-from gradlib.course.status import class_status, status_rows
+from gradlib_course.manual import hand_graded, pending
+from gradlib_course.status import class_status, status_rows
 
 __all__ = ["collect_report_data", "write_report"]
 
@@ -155,7 +155,7 @@ def _status_table(status) -> str:
 
 def write_report(config, output: Path, assignments=None, progress=True) -> dict:
     """Write the HTML report to ``output``; returns the data it shows."""
-    from gradlib.course.sandbox import probe
+    from gradlib_course.sandbox import probe
 
     data = collect_report_data(config, assignments, progress)
     sections = []

@@ -10,7 +10,7 @@ and library folders that the kernel needs are shown again, read-only, even when
 they lie inside a protected folder (an editable install in the course repository).
 
 Without bubblewrap the kernel still gets its resource limits
-(:mod:`gradlib.course.kernel`) but no file-system isolation; :func:`probe` says
+(:mod:`gradlib_course.kernel`) but no file-system isolation; :func:`probe` says
 which protection is active, and the grading report shows it.
 """
 
@@ -75,7 +75,7 @@ def bwrap_command(*, writable: list[Path], hidden: list[Path]) -> list[str]:
     # Own pid namespace: /proc shows only the sandbox's processes (no way into another
     # process's view of the files through /proc/<pid>/root), and every process started
     # inside dies with it.  No capabilities: even as root nothing can be remounted.
-    # (gradlib.course.kernel keeps ipykernel from seeing the namespace's init as parent.)
+    # (gradlib_course.kernel keeps ipykernel from seeing the namespace's init as parent.)
     cmd += ["--unshare-pid", "--unshare-ipc", "--cap-drop", "ALL"]
     cmd += ["--die-with-parent", "--new-session"]
     return cmd
@@ -94,9 +94,9 @@ def write_kernel_spec(
 
     Put ``jupyter_path`` first on ``JUPYTER_PATH`` and nbgrader starts this kernel for
     every notebook whose kernelspec is ``python3``.  ``prefix`` runs first, outside
-    the sandbox (:meth:`gradlib.course.cgroup.ProcessGroup.kernel_prefix`).
+    the sandbox (:meth:`gradlib_course.cgroup.ProcessGroup.kernel_prefix`).
     """
-    argv = [sys.executable, "-m", "gradlib.course.kernel", f"--memory-mb={memory_mb}"]
+    argv = [sys.executable, "-m", "gradlib_course.kernel", f"--memory-mb={memory_mb}"]
     argv += ["-f", "{connection_file}"]
     if sandbox == "bubblewrap":
         argv = bwrap_command(writable=writable, hidden=hidden) + argv

@@ -6,7 +6,7 @@ Per assignment, from the course folder and the gradebook:
 * **graded** -- a submission in the gradebook (``autograde``, or plain nbgrader);
 * **not graded yet** -- submitted, but not in the gradebook;
 * **awaiting manual grading** -- graded, with parts nbgrader marks
-  ``needs_manual_grade`` (see :mod:`gradlib.course.manual`);
+  ``needs_manual_grade`` (see :mod:`gradlib_course.manual`);
 * **feedback written** -- ``feedback/<student>/<assignment>/*.html``;
 * **feedback to rewrite** -- a page that shows another score than the gradebook
   now holds (a part was graded by hand or regraded since), or that was written
@@ -83,7 +83,7 @@ def _failures(root: Path, assignment: str) -> dict[str, list[str]]:
 def class_status(config, assignments: list[str] | None = None) -> dict[str, AssignmentStatus]:
     """``assignment -> AssignmentStatus`` for ``assignments`` (default: all in the gradebook).
 
-    ``config`` is a :class:`gradlib.course.autograde.CourseConfig`.
+    ``config`` is a :class:`gradlib_course.autograde.CourseConfig`.
     """
     out: dict[str, AssignmentStatus] = {}
     with Gradebook(config.db_url) as gb:

@@ -18,7 +18,7 @@ and how:
                    programs; (runtime) an error output shows a file access that failed.
 ``trace-hook``     (static) ``sys.settrace`` / ``sys.setprofile`` / ``threading.settrace``
                    / ``sys.monitoring`` -- the hooks ``call_student`` relies on.
-``tampering``      (runtime, from the verdict step :mod:`gradlib.course.judge`) the kernel
+``tampering``      (runtime, from the verdict step :mod:`gradlib_course.judge`) the kernel
                    was altered while the notebook ran: a test helper, the reference, a
                    comparison function, numpy, ``builtins`` or ``sys.modules`` no longer
                    matches the grader's own copy, a hook (trace, profile, exception,
@@ -35,23 +35,19 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import re
 from pathlib import Path
+
+from gradlib.grading.markers import strip_hidden
 
 __all__ = [
     "FLAG_KINDS",
     "gradebook_source_cells",
     "inspect_submission",
     "source_digest",
-    "strip_hidden_tests",
 ]
 
 FLAG_KINDS = ("reference", "locked-cell", "monkeypatch", "file-access", "trace-hook", "tampering")
 
-_HIDDEN = re.compile(
-    r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*(\n|$)",
-    re.MULTILINE | re.DOTALL,
-)
 HELPERS = {"check_close", "check_sequence_close", "call_student", "quiet", "ReferenceUsed"}
 TRACE_CALLS = {
     "sys.settrace",
@@ -92,14 +88,9 @@ FILE_METHODS = {"read_text", "read_bytes", "iterdir", "glob", "rglob", "open"}
 _RUNTIME_FILE_ERRORS = {"FileNotFoundError", "PermissionError", "IsADirectoryError", "OSError"}
 
 
-def strip_hidden_tests(source: str) -> str:
-    """``source`` without its ``### BEGIN/END HIDDEN TESTS`` regions (as students get it)."""
-    return _HIDDEN.sub("", source)
-
-
 def source_digest(source: str) -> str:
     """SHA-256 of a cell's source with trailing whitespace and blank edges ignored."""
-    lines = [line.rstrip() for line in strip_hidden_tests(source).strip().splitlines()]
+    lines = [line.rstrip() for line in strip_hidden(source).strip().splitlines()]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 

@@ -4,7 +4,7 @@ Workers never touch the instructor's gradebook (SQLite or PostgreSQL): each one
 grades into a throw-away SQLite gradebook that holds only the assignment's
 definition -- its notebooks and their graded, solution, task and locked cells,
 copied here from the course gradebook through nbgrader's API.  The coordinator
-alone writes grades back (see :mod:`gradlib.course.record`).
+alone writes grades back (see :mod:`gradlib_course.record`).
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 Jobs go to a Dask cluster: by default a local one whose single in-process worker
 runs ``workers`` jobs at a time in threads (each job's nbgrader and kernel run in
-processes of their own, see :mod:`gradlib.course.worker`), or the scheduler at
+processes of their own, see :mod:`gradlib_course.worker`), or the scheduler at
 ``scheduler`` (``tcp://host:8786``) to use several machines.  Each job is
 self-contained; results come back as they finish and this process -- the
 gradebook's only writer -- records them one at a time
-(:mod:`gradlib.course.record`), with the integrity flags
-(:mod:`gradlib.course.integrity`, and the run-time ones of the verdict step,
-:mod:`gradlib.course.judge`).  A student already recorded is skipped unless
+(:mod:`gradlib_course.record`), with the integrity flags
+(:mod:`gradlib_course.integrity`, and the run-time ones of the verdict step,
+:mod:`gradlib_course.judge`).  A student already recorded is skipped unless
 ``force``: a run that was interrupted resumes where it stopped.
 
 Scripts that call :func:`autograde` need an ``if __name__ == "__main__":`` guard
@@ -26,12 +26,12 @@ from tqdm.auto import tqdm
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from gradlib.course.integrity import gradebook_source_cells, inspect_submission
-from gradlib.course.judge import judge_program
-from gradlib.course.record import record, recorded_students
-from gradlib.course.sandbox import probe
-from gradlib.course.template import copy_assignment_definition
-from gradlib.course.worker import Job, Limits, Result, grade, warm_up
+from gradlib_course.integrity import gradebook_source_cells, inspect_submission
+from gradlib_course.judge import judge_program
+from gradlib_course.record import record, recorded_students
+from gradlib_course.sandbox import probe
+from gradlib_course.template import copy_assignment_definition
+from gradlib_course.worker import Job, Limits, Result, grade, warm_up
 
 __all__ = ["CourseConfig", "autograde", "course_config"]
 

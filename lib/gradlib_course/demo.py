@@ -1,6 +1,6 @@
 """A synthetic class for trying the grading workflow end to end (``make demo-grading``).
 
-``python -m gradlib.course.demo DIR`` makes a course folder ``DIR`` from the
+``python -m gradlib_course.demo DIR`` makes a course folder ``DIR`` from the
 repository's ``solutions/`` (assignments 01, 02 and 09, whose written answer is
 graded by hand), releases the assignments with ``nbgrader generate_assignment``,
 imports the class list (``nbgrader db student import``: one student never
@@ -11,7 +11,7 @@ step: ``collect``, ``autograde``, ``status``, ``manual``, ``mark``, ``feedback``
 ``export`` (generic, Canvas, Moodle) and ``report``.
 
 The helpers (:func:`make_course`, :func:`set_cell`, ...) are also what the tests
-of :mod:`gradlib.course` build their classes with.
+of :mod:`gradlib_course` build their classes with.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ __all__ = [
     "write_submission",
 ]
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 DEMO_ASSIGNMENTS = ("01-chain-rule", "02-backprop", "09-what-backprop-finds")
 HAND_GRADED = "09-what-backprop-finds"
 # the class list an instructor imports (nbgrader db student import): margaret never submits
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(args.folder).resolve()
     if root.exists() and any(root.iterdir()):
         parser.error(f"{root} exists and is not empty")
-    from gradlib.course.cli import main as course
+    from gradlib_course.cli import main as course
 
     print(f"making the demo course in {root}")
     make_course(root, DEMO_ASSIGNMENTS)

@@ -4,7 +4,7 @@ The grades file, one row per student the gradebook knows, in one of three layout
 
 * ``generic``: ``student_id, last_name, first_name, email``, one column per
   assignment (its score; empty if nothing was submitted) and ``total``;
-* ``canvas`` and ``moodle``: the import files of those LMSs (:mod:`gradlib.course.lms`).
+* ``canvas`` and ``moodle``: the import files of those LMSs (:mod:`gradlib_course.lms`).
 
 A score is nbgrader's: the autograded and hand-graded points of every part (a
 manual score takes precedence), minus the late penalty, never below zero -- as
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from gradlib.course import lms
-from gradlib.course.manual import over_maximum
+from gradlib_course import lms
+from gradlib_course.manual import over_maximum
 
 __all__ = ["FORMATS", "StudentGrades", "class_grades", "grade_table", "part_table", "export_csv"]
 

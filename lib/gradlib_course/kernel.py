@@ -1,8 +1,8 @@
 """The Python kernel that runs a student's notebook during grading, with resource limits.
 
-Started by the kernel spec that :mod:`gradlib.course.sandbox` writes::
+Started by the kernel spec that :mod:`gradlib_course.sandbox` writes::
 
-    python -m gradlib.course.kernel --memory-mb 2048 -f {connection_file}
+    python -m gradlib_course.kernel --memory-mb 2048 -f {connection_file}
 
 It lowers its own limits -- address space (a memory bomb gets ``MemoryError``
 instead of taking the machine), no core files, a cap on open files -- and then

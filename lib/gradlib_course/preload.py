@@ -16,8 +16,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from gradlib.course.cgroup import remove_groups_of
-from gradlib.course.startup import skip_unused_slow_imports
+from gradlib_course.cgroup import remove_groups_of
+from gradlib_course.startup import skip_unused_slow_imports
 
 
 def _preload() -> None:
@@ -34,9 +34,9 @@ def _preload() -> None:
     import psutil  # noqa: F401
     from nbgrader.api import Gradebook
 
-    import gradlib.course.execute  # noqa: F401
-    import gradlib.course.judge  # noqa: F401
-    import gradlib.course.template  # noqa: F401 - new gradebooks without `alembic heads`
+    import gradlib_course.execute  # noqa: F401
+    import gradlib_course.judge  # noqa: F401
+    import gradlib_course.template  # noqa: F401 - new gradebooks without `alembic heads`
 
     # the verdict step imports the references and fingerprints the modules the kernel uses
     _warm_judge()
@@ -69,7 +69,7 @@ def _warm_judge() -> None:
     from gradlib.grading import probe
 
     for info in pkgutil.walk_packages(gradlib.__path__, "gradlib."):
-        if not info.name.startswith("gradlib.course"):
+        if not info.name.startswith("gradlib_course"):
             importlib.import_module(info.name)
     modules = [*probe.WATCHED, *probe.KERNEL_PARTS]
     modules += [m for m in sys.modules if m.startswith("gradlib.")]
@@ -80,5 +80,5 @@ _preload()
 # The fork server exits when the worker that started it does, even a worker killed
 # alone with SIGKILL, which cannot clean up: the server then removes the worker's
 # process groups (and every kernel still in them).  (If the server is killed too,
-# the next run's warm_up removes them: gradlib.course.cgroup.remove_stale_groups.)
+# the next run's warm_up removes them: gradlib_course.cgroup.remove_stale_groups.)
 atexit.register(remove_groups_of, os.getppid())

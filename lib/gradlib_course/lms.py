@@ -60,7 +60,7 @@ def canvas_rows(assignments, students, id_column: str = "sis-login-id") -> list[
     """Rows of Canvas's gradebook CSV (header, Points Possible, one row per student).
 
     ``assignments`` is ``[(name, max_score)]``; ``students`` are
-    :class:`gradlib.course.export.StudentGrades`.  ``id_column`` says which Canvas
+    :class:`gradlib_course.export.StudentGrades`.  ``id_column`` says which Canvas
     identifier holds nbgrader's student id (:data:`CANVAS_IDS`); the ``ID`` column
     otherwise holds nbgrader's ``lms_user_id`` when the gradebook has one.
     """

@@ -1,8 +1,0 @@
-"""``python -m gradlib.course``: the same as the ``gradlib-course`` command."""
-
-import sys
-
-from gradlib.course.cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -28,6 +28,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from gradlib_course.integrity import gradebook_source_cells, inspect_submission
 from gradlib_course.judge import judge_program
+from gradlib_course.nbgrader_ext import contract
 from gradlib_course.record import record, recorded_students
 from gradlib_course.sandbox import probe
 from gradlib_course.template import copy_assignment_definition
@@ -123,6 +124,7 @@ def autograde(
 
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    contract.require()  # nbgrader's internals are as gradlib_course.nbgrader_ext expects
     config = CourseConfig(root)
     if limits is None:
         limits = Limits(sandbox=probe())

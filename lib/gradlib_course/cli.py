@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from gradlib_course.lms import CANVAS_IDS, FORMATS
-from gradlib_course.startup import skip_unused_slow_imports
+from gradlib_course.nbgrader_ext.startup import skip_unused_slow_imports
 
 __all__ = ["main", "DEFAULT_PATTERN"]
 

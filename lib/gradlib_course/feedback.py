@@ -18,13 +18,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from gradlib.grading.markers import redact_hidden, regions
+from gradlib_course.nbgrader_ext.feedback import run_generate_feedback
 
 __all__ = ["hidden_test_lines", "redact_notebook", "generate_feedback", "REDACTED"]
 
@@ -116,29 +114,15 @@ def generate_feedback(
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     written: list[Path] = []
-    # one nbgrader run for all students (its start-up costs seconds); the bar follows its log
+    # one nbgrader run for all students (its start-up costs seconds)
     command = [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force"]
     command += ["--log-level=INFO", f"--CourseDirectory.autograded_directory={redacted_root}"]
     command += [f"--CourseDirectory.db_url={config.db_url}"]
     notebooks = sum(1 for _ in redacted_root.glob(f"*/{assignment}/*.ipynb"))
     try:
-        with tqdm(total=notebooks, desc=f"feedback {assignment}", disable=not progress) as bar:
-            proc = subprocess.Popen(
-                command,
-                cwd=config.root,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            log = []
-            for line in proc.stdout:
-                log.append(line)
-                if "Converting notebook" in line:
-                    bar.update()
-            proc.wait()
-        if proc.returncode != 0:
-            raise RuntimeError("nbgrader generate_feedback failed:\n" + "".join(log)[-4000:])
+        run_generate_feedback(
+            command, config.root, env, notebooks, f"feedback {assignment}", progress
+        )
         for student in todo:
             for page in sorted((config.feedback / student / assignment).glob("*.html")):
                 leaks = _leaks(page.read_text(), hidden)

@@ -24,8 +24,9 @@ line of the submission -- this module
 4. compares the kernel's integrity snapshots with its own
    (:mod:`gradlib.grading.probe`) and writes run-time flags for the report.
 
-Before execution, :class:`KernelProjection` hands the kernel each test cell without
-its answer key, hidden tests first (:func:`gradlib.grading.hidden.kernel_cell`).
+Before execution, :class:`gradlib_course.nbgrader_ext.steps.KernelProjection` hands the
+kernel each test cell without its answer key, hidden tests first
+(:func:`gradlib.grading.hidden.kernel_cell`).
 """
 
 from __future__ import annotations
@@ -40,16 +41,12 @@ from pathlib import Path
 
 import numpy as np
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
 
 from gradlib.grading import probe, wire
-from gradlib.grading.hidden import JudgeCell, judging, kernel_cell, plan_test_cell
+from gradlib.grading.hidden import JudgeCell, judging, plan_test_cell
 
 __all__ = [
     "Judge",
-    "JudgeNotebook",
-    "KernelProjection",
     "judge_notebook",
     "judge_program",
     "program_from_notebook",
@@ -296,48 +293,3 @@ def judge_notebook(nb, program: list[dict], notebook: str = "") -> dict:
         "problems": judge.problems,
         "seconds": time.perf_counter() - start,
     }
-
-
-class _ProgramReader(NbGraderPreprocessor):
-    program_file = Unicode("", help="JSON file of the assignment's trusted cells").tag(config=True)
-
-    def _program(self, resources) -> list[dict] | None:
-        if not self.program_file:
-            return None
-        programs = json.loads(Path(self.program_file).read_text())
-        name = resources["nbgrader"]["notebook"]
-        if name not in programs:  # never judge without the trusted code: fail the notebook
-            raise RuntimeError(f"the grader has no trusted code for notebook {name!r}")
-        return programs[name]
-
-
-class KernelProjection(_ProgramReader):
-    """Send the kernel each test cell without its ``@grader_only`` answer key."""
-
-    def preprocess(self, nb, resources):
-        program = self._program(resources)
-        if program is None:
-            return nb, resources
-        tests = {c["name"]: c["source"] for c in program if c["kind"] == "test"}
-        for cell in nb.cells:
-            gid = _grade_id(cell)
-            if cell.get("cell_type") == "code" and gid in tests:
-                cell.source = kernel_cell(tests[gid])
-        return nb, resources
-
-
-class JudgeNotebook(_ProgramReader):
-    """Judge the executed notebook (see the module docstring); append a report line."""
-
-    report_file = Unicode("", help="where each notebook's report is appended").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        program = self._program(resources)
-        if program is None:
-            return nb, resources
-        name = resources["nbgrader"]["notebook"]
-        report = judge_notebook(nb, program, name)
-        if self.report_file:
-            with open(self.report_file, "a") as fh:
-                fh.write(json.dumps(report) + "\n")
-        return nb, resources

@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 from gradlib_course.cgroup import remove_groups_of
-from gradlib_course.startup import skip_unused_slow_imports
+from gradlib_course.nbgrader_ext.startup import skip_unused_slow_imports
 
 
 def _preload() -> None:
@@ -34,9 +34,12 @@ def _preload() -> None:
     import psutil  # noqa: F401
     from nbgrader.api import Gradebook
 
-    import gradlib_course.execute  # noqa: F401
     import gradlib_course.judge  # noqa: F401
-    import gradlib_course.template  # noqa: F401 - new gradebooks without `alembic heads`
+    import gradlib_course.nbgrader_ext.execute  # noqa: F401
+    import gradlib_course.nbgrader_ext.steps  # noqa: F401
+    from gradlib_course.nbgrader_ext.alembic import use_in_process_alembic_head
+
+    use_in_process_alembic_head()  # new gradebooks without `alembic heads`
 
     # the verdict step imports the references and fingerprints the modules the kernel uses
     _warm_judge()

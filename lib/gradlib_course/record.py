@@ -23,9 +23,9 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import AssignLatePenalties, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import parse_utc
 
+from gradlib_course.nbgrader_ext.scores import assign_late_penalty, save_auto_grades
 from gradlib_course.worker import Result
 
 __all__ = ["record", "record_path", "recorded_students"]
@@ -48,56 +48,6 @@ def _timestamp(submission: Path):
         except Exception:  # noqa: BLE001 - an unreadable timestamp is not worth a grade
             return None
     return None
-
-
-class _Deferred:
-    """A session whose ``commit`` only flushes: the caller commits once at the end."""
-
-    def __init__(self, session):
-        self._session = session
-
-    def commit(self) -> None:
-        self._session.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._session, name)
-
-
-class _SharedGradebook:
-    """The coordinator's open gradebook, lent to one of nbgrader's preprocessors."""
-
-    def __init__(self, gb: Gradebook):
-        self._gb = gb
-        self.db = _Deferred(gb.db)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass  # the owner closes it
-
-    def __getattr__(self, name):
-        return getattr(self._gb, name)
-
-
-class _SaveAutoGrades(SaveAutoGrades):
-    """nbgrader's ``SaveAutoGrades`` writing through an open gradebook without committing.
-
-    nbgrader's own opens the gradebook again for every notebook and commits after
-    every cell (a disk sync each); its scoring (``_add_score``, ``_add_comment``) is
-    used unchanged.
-    """
-
-    def __init__(self, gradebook: Gradebook, **kwargs):
-        super().__init__(**kwargs)
-        self._shared = _SharedGradebook(gradebook)
-
-    def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
-        self.student_id, self.db_url = info["student"], info["db_url"]
-        self.gradebook = self._shared
-        return NbGraderPreprocessor.preprocess(self, nb, resources)
 
 
 def record(
@@ -126,7 +76,7 @@ def record(
             names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
             for name in names:
                 if name in notebooks:
-                    _SaveAutoGrades(gb).preprocess(notebooks[name], resources(name))
+                    save_auto_grades(gb, notebooks[name], resources(name))
                     continue
                 for grade in gb.find_submission_notebook(name, assignment, student).grades:
                     grade.auto_score = 0.0
@@ -135,9 +85,8 @@ def record(
         except BaseException:
             gb.db.rollback()
             raise
-    kwargs = {"config": config} if config is not None else {}
     for name, nb in notebooks.items():
-        AssignLatePenalties(**kwargs).preprocess(nb, resources(name))
+        assign_late_penalty(nb, resources(name), config)
     target = root / "autograded" / student / assignment
     target.mkdir(parents=True, exist_ok=True)
     for name, text in result.notebooks.items():

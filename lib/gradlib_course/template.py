@@ -9,36 +9,15 @@ alone writes grades back (see :mod:`gradlib_course.record`).
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from pathlib import Path
 
-import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
 
+from gradlib_course.nbgrader_ext.alembic import use_in_process_alembic_head
+
 __all__ = ["copy_assignment_definition"]
-
-
-@functools.cache
-def _alembic_head() -> str:
-    """The gradebook schema version, read in-process (nbgrader runs ``alembic heads``: ~3 s)."""
-    try:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-        from nbgrader.dbutil import _temp_alembic_ini
-
-        with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:
-            head = ScriptDirectory.from_config(Config(ini)).get_current_head()
-        if head:
-            return head
-    except Exception:  # noqa: BLE001 - fall back to nbgrader's own way
-        pass
-    return _nbgrader_alembic_version()
-
-
-_nbgrader_alembic_version = nbgrader.api.get_alembic_version
-nbgrader.api.get_alembic_version = _alembic_head  # used when a new gradebook is created
 
 
 def copy_assignment_definition(db_url: str, assignment: str, target_db: Path) -> list[str]:
@@ -47,6 +26,7 @@ def copy_assignment_definition(db_url: str, assignment: str, target_db: Path) ->
     Returns the names of the assignment's notebooks.  Raises ``ValueError`` if the
     gradebook does not know the assignment (run ``nbgrader generate_assignment`` first).
     """
+    use_in_process_alembic_head()
     # a new gradebook is set up by nbgrader's `alembic` command: use this environment's
     tools = str(Path(sys.executable).parent)
     if tools not in os.environ.get("PATH", "").split(os.pathsep):

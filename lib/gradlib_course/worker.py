@@ -12,7 +12,7 @@ process forked from a server that imported nbgrader once, see
 and, where the machine allows, in a process-limited control group
 (:mod:`gradlib_course.cgroup`).  nbgrader's pipeline is changed in three places:
 cells that kill or hang the kernel fail alone and a duplicated graded cell no
-longer makes nbgrader reject the notebook (:mod:`gradlib_course.execute`), and
+longer makes nbgrader reject the notebook (:mod:`gradlib_course.nbgrader_ext`), and
 scores and late penalties are left to the coordinator, which records them in the
 real gradebook (:mod:`gradlib_course.record`).
 """
@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 
 from gradlib_course import cgroup
+from gradlib_course.nbgrader_ext.steps import autograde_config
 from gradlib_course.sandbox import KERNEL_NAME, write_kernel_spec
 
 __all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
@@ -123,51 +124,6 @@ def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
             result.problems.append(f"{name} is missing from the submission")
 
 
-def _config(root: Path, limits: Limits, program: Path, report: Path) -> str:
-    return "\n".join(
-        [
-            "from nbgrader.converters import Autograde",
-            "from nbgrader.preprocessors import Execute",
-            "from nbgrader.preprocessors import DeduplicateIds, OverwriteCells",
-            "from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades",
-            "from gradlib_course.execute import RepairedDeduplicateIds, ResilientExecute",
-            "from gradlib_course.execute import RestoredCellMetadata",
-            "from gradlib_course.judge import JudgeNotebook, KernelProjection",
-            "c = get_config()  # noqa",
-            f"c.CourseDirectory.root = {str(root)!r}",
-            f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'",
-            # the kernel gets the test cells without their answer key and records; the
-            # verdict is reached after execution, in this process (gradlib_course.judge).
-            # Scores and late penalties are saved by the coordinator, in the real gradebook.
-            "c.Autograde.autograde_preprocessors = [",
-            "    q",
-            "    for p in Autograde.autograde_preprocessors.default()",
-            "    if p not in (SaveAutoGrades, AssignLatePenalties)",
-            "    for q in (",
-            "        [KernelProjection, ResilientExecute, JudgeNotebook] if p is Execute else [p]",
-            "    )",
-            "]",
-            f"c.KernelProjection.program_file = {str(program)!r}",
-            f"c.JudgeNotebook.program_file = {str(program)!r}",
-            f"c.JudgeNotebook.report_file = {str(report)!r}",
-            "c.Autograde.sanitize_preprocessors = [",
-            "    q",
-            "    for p in Autograde.sanitize_preprocessors.default()",
-            "    for q in (",
-            "        [RepairedDeduplicateIds] if p is DeduplicateIds else",
-            "        [RestoredCellMetadata, p] if p is OverwriteCells else [p]",
-            "    )",
-            "]",
-            f"c.ResilientExecute.timeout = {limits.cell_timeout}",
-            "c.ResilientExecute.interrupt_on_timeout = True",
-            # a busy machine must not fail a notebook: slow kernel starts, late outputs
-            "c.ResilientExecute.startup_timeout = 300",
-            "c.ResilientExecute.iopub_timeout = 60",
-            "",
-        ]
-    )
-
-
 def _die_with_parent() -> None:
     """Get SIGKILL when the parent dies (Linux): a killed run leaves no grader behind.
 
@@ -198,7 +154,7 @@ def _autograde_in_child(
     os.environ.clear()
     os.environ.update(env)
     if head_start:
-        from gradlib_course.execute import prestart_kernel
+        from gradlib_course.nbgrader_ext.execute import prestart_kernel
 
         prestart_kernel(KERNEL_NAME, head_start)
     code = 0
@@ -300,7 +256,9 @@ def grade(job: Job) -> Result:
         (root / "gradebook.db").write_bytes(job.template_db)
         program, report = Path(tmp) / "program.json", Path(tmp) / "judged.jsonl"
         program.write_text(json.dumps(job.program))
-        (root / "nbgrader_config.py").write_text(_config(root, job.limits, program, report))
+        (root / "nbgrader_config.py").write_text(
+            autograde_config(root, job.limits, program, report)
+        )
         _check_notebooks(job, submitted, result)
         runtime = Path(tmp) / "runtime"
         runtime.mkdir()

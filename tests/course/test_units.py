@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from gradlib_course import cgroup
 from gradlib_course.cli import DEFAULT_PATTERN, build_parser
-from gradlib_course.execute import RepairedDeduplicateIds, ResilientExecute
 from gradlib_course.feedback import REDACTED, hidden_test_lines, redact_notebook
 from gradlib_course.integrity import _Aliases, _parse, _static_flags, source_digest
-from gradlib_course.judge import JudgeNotebook, KernelProjection
+from gradlib_course.nbgrader_ext.execute import ResilientExecute
+from gradlib_course.nbgrader_ext.sanitize import RepairedDeduplicateIds
+from gradlib_course.nbgrader_ext.steps import JudgeNotebook, KernelProjection, autograde_config
 from gradlib_course.sandbox import bwrap_command
-from gradlib_course.worker import Limits, _config
+from gradlib_course.worker import Limits
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -25,7 +26,9 @@ SOURCE = REPO / "solutions" / "01-chain-rule" / "chain-rule.ipynb"
 
 def test_the_worker_config_loads_and_replaces_nbgraders_steps(tmp_path):
     # nbgrader silently ignores a config file that raises: load it the way nbgrader does
-    config = _config(tmp_path, Limits(cell_timeout=7), tmp_path / "p.json", tmp_path / "r.jsonl")
+    config = autograde_config(
+        tmp_path, Limits(cell_timeout=7), tmp_path / "p.json", tmp_path / "r.jsonl"
+    )
     (tmp_path / "nbgrader_config.py").write_text(config)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
     steps = cfg.Autograde.autograde_preprocessors

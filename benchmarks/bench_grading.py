@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from gradlib_course.demo import make_course, release_notebook, set_cell, source_notebook
+from gradlib_course.tools import tool_env
 from nbgrader.api import Gradebook
 
 ASSIGNMENT = "01-chain-rule"
@@ -53,7 +54,7 @@ def _class(root: Path, n: int) -> None:
 
 
 def _run(args: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = tool_env()
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start

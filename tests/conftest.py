@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from gradlib_course.tools import tool_env
 from hypothesis import settings
 
 # Figures are drawn off-screen in every test (set before anything imports pyplot).
@@ -27,7 +28,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run a command-line tool of the project's environment and fail loudly if it fails."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = tool_env()
     proc = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from gradlib_course.lms import CANVAS_IDS, FORMATS
 from gradlib_course.nbgrader_ext.startup import skip_unused_slow_imports
+from gradlib_course.tools import tool_env, use_tools
 
 __all__ = ["main", "DEFAULT_PATTERN"]
 
@@ -77,10 +78,7 @@ def _known_assignment(config, assignment: str) -> None:
 
 
 def _nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    env = tool_env()
     return subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=cwd,
@@ -427,8 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     skip_unused_slow_imports()  # before anything imports nbgrader (seconds saved)
-    # nbgrader starts tools (alembic, jupyter) by name: use this environment's
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    use_tools()  # nbgrader starts tools (alembic, jupyter) by name: use this environment's
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         return args.func(args)

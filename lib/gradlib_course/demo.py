@@ -20,13 +20,14 @@ import argparse
 import copy
 import csv
 import json
-import os
 import shlex
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from gradlib_course.tools import tool_env
 
 __all__ = [
     "REPO",
@@ -65,10 +66,7 @@ WRITTEN = {  # what each student writes in a written answer (graded by hand)
 
 
 def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    return tool_env()
 
 
 def make_course(root: Path, assignments, repo: Path = REPO, db_url: str | None = None) -> Path:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from gradlib.grading.markers import redact_hidden, regions
 from gradlib_course.nbgrader_ext.feedback import run_generate_feedback
+from gradlib_course.tools import tool_env
 
 __all__ = ["hidden_test_lines", "redact_notebook", "generate_feedback", "REDACTED"]
 
@@ -109,10 +109,7 @@ def generate_feedback(
             nb = json.loads(path.read_text())
             path.write_text(json.dumps(redact_notebook(nb, hidden), indent=1))
         todo.append(student)
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    env = tool_env()
     written: list[Path] = []
     # one nbgrader run for all students (its start-up costs seconds)
     command = [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force"]

@@ -9,13 +9,12 @@ alone writes grades back (see :mod:`gradlib_course.record`).
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
 from gradlib_course.nbgrader_ext.alembic import use_in_process_alembic_head
+from gradlib_course.tools import use_tools
 
 __all__ = ["copy_assignment_definition"]
 
@@ -27,10 +26,7 @@ def copy_assignment_definition(db_url: str, assignment: str, target_db: Path) ->
     gradebook does not know the assignment (run ``nbgrader generate_assignment`` first).
     """
     use_in_process_alembic_head()
-    # a new gradebook is set up by nbgrader's `alembic` command: use this environment's
-    tools = str(Path(sys.executable).parent)
-    if tools not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"
+    use_tools()  # a new gradebook is set up by nbgrader's `alembic` command: this environment's
     with Gradebook(db_url) as source:
         try:
             spec = source.find_assignment(assignment)

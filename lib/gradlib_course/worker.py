@@ -36,6 +36,7 @@ import nbformat
 from gradlib_course import cgroup
 from gradlib_course.nbgrader_ext.steps import autograde_config
 from gradlib_course.sandbox import KERNEL_NAME, write_kernel_spec
+from gradlib_course.tools import tool_env
 
 __all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
 
@@ -276,12 +277,11 @@ def grade(job: Job) -> Result:
         )
         result.process_limit = job.limits.max_processes if group else None
         env = {
-            **os.environ,
+            **tool_env(),
             "JUPYTER_PATH": os.pathsep.join(
                 [str(Path(tmp) / "jupyter"), os.environ.get("JUPYTER_PATH", "")]
             ),
             "JUPYTER_RUNTIME_DIR": str(runtime),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
         argv = ["autograde", job.assignment, "--student", job.student]
         argv += ["--create", "--force", "--log-level=WARN"]

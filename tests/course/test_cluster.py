@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from gradlib_course.demo import make_course
+from gradlib_course.tools import tool_env
 
 from conftest import BIN, run_tool  # noqa: I001
 from course_classes import A1, expected_normal, normal_class, part_scores
@@ -35,7 +36,7 @@ def _free_port() -> int:
 
 
 def _env():
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return tool_env()
 
 
 def _cli(root, *args) -> list[str]:

@@ -20,7 +20,6 @@ import csv
 import hashlib
 import html
 import json
-import os
 import re
 import shutil
 import socket
@@ -41,6 +40,7 @@ from gradlib_course.demo import (
 )
 from gradlib_course.feedback import MIN_LINE, REDACTED, hidden_test_lines
 from gradlib_course.notebooks import graded_parts
+from gradlib_course.tools import tool_env
 from nbgrader.api import Gradebook
 
 from conftest import BIN, REPO, run_tool
@@ -58,7 +58,7 @@ ROSTER = [
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return tool_env()
 
 
 def _cli(root, *args) -> list[str]:

@@ -20,9 +20,10 @@ import time
 import pytest
 from gradlib_course.cgroup import pids_root
 from gradlib_course.demo import make_course
+from gradlib_course.tools import tool_env
 from nbgrader.api import Gradebook
 
-from conftest import BIN, run_tool
+from conftest import run_tool
 from course_classes import A1, A2, expected_normal, normal_class, part_scores
 
 DUE = datetime.datetime(2026, 1, 1, 12, 0)
@@ -34,7 +35,7 @@ def _cli(root, *args) -> list[str]:
 
 
 def _env():
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return tool_env()
 
 
 @pytest.fixture(scope="module")

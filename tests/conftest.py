@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradlib_course.tools import tool_env
+from gradlib_course.tools import tool_env, use_tools
 from hypothesis import settings
 
 # Figures are drawn off-screen in every test (set before anything imports pyplot).
 os.environ.setdefault("MPLBACKEND", "Agg")
+# nbgrader starts tools (alembic) by name, also when a test makes a gradebook in-process
+use_tools()
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

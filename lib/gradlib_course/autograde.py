@@ -23,9 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm.auto import tqdm
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 
+from gradlib_course.config import CourseConfig
 from gradlib_course.integrity import gradebook_source_cells, inspect_submission
 from gradlib_course.judge import judge_program
 from gradlib_course.nbgrader_ext import contract
@@ -34,41 +33,9 @@ from gradlib_course.sandbox import probe
 from gradlib_course.template import copy_assignment_definition
 from gradlib_course.worker import Job, Limits, Result, grade, warm_up
 
-__all__ = ["CourseConfig", "autograde", "course_config"]
+__all__ = ["autograde"]
 
 MAX_FILE_BYTES = 50 * 2**20  # a submission folder larger than this is not read
-
-
-class CourseConfig:
-    """The parts of the course's ``nbgrader_config.py`` that grading needs."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root).resolve()
-        cfg = Config()
-        if (self.root / "nbgrader_config.py").exists():
-            cfg = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
-        self.traitlets = cfg  # the whole configuration, for nbgrader's own classes
-        course = cfg.get("CourseDirectory", {})
-        self.db_url = course.get("db_url", f"sqlite:///{self.root / 'gradebook.db'}")
-        if self.db_url.startswith("sqlite:///") and not self.db_url.startswith("sqlite:////"):
-            # a relative SQLite path is relative to the course folder, as for nbgrader
-            self.db_url = f"sqlite:///{self.root / self.db_url[len('sqlite:///') :]}"
-        self.submitted = self.root / course.get("submitted_directory", "submitted")
-        self.source = self.root / course.get("source_directory", "source")
-        self.release = self.root / course.get("release_directory", "release")
-        self.autograded = self.root / course.get("autograded_directory", "autograded")
-        self.feedback = self.root / course.get("feedback_directory", "feedback")
-
-    def assignments(self) -> list[str]:
-        """Assignments the gradebook knows, in gradebook order."""
-        from nbgrader.api import Gradebook
-
-        with Gradebook(self.db_url) as gb:
-            return [a.name for a in gb.assignments]
-
-
-def course_config(root: Path) -> CourseConfig:
-    return CourseConfig(root)
 
 
 def _submission_files(folder: Path) -> dict[str, bytes]:

@@ -51,7 +51,7 @@ def _positive(kind):
 
 
 def _config(args):
-    from gradlib_course.autograde import CourseConfig
+    from gradlib_course.config import CourseConfig
 
     root = Path(args.course).resolve()
     if not (root / "nbgrader_config.py").exists():

@@ -21,7 +21,8 @@ import sys
 
 import pytest
 from cheats import TARGETS, TECHNIQUES, cheating_notebook
-from gradlib_course.autograde import CourseConfig, autograde
+from gradlib_course.autograde import autograde
+from gradlib_course.config import CourseConfig
 from gradlib_course.demo import REPO, make_course, source_notebook, write_submission
 from gradlib_course.notebooks import graded_parts
 from gradlib_course.sandbox import probe

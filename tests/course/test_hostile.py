@@ -16,10 +16,11 @@ import re
 import subprocess
 
 import pytest
-from gradlib_course.autograde import CourseConfig, autograde
+from gradlib_course.autograde import autograde
 from gradlib_course.cgroup import pids_root
 from gradlib_course.cgroup import probe as process_limit_probe
 from gradlib_course.cli import main as course
+from gradlib_course.config import CourseConfig
 from gradlib_course.demo import make_course
 from gradlib_course.feedback import hidden_test_lines
 from gradlib_course.sandbox import probe

@@ -14,8 +14,8 @@ import datetime
 from pathlib import Path
 
 import pytest
-from gradlib_course.autograde import CourseConfig
 from gradlib_course.cli import build_parser
+from gradlib_course.config import CourseConfig
 from gradlib_course.export import export_csv
 from gradlib_course.identity import check_gradebook
 from gradlib_course.manual import mark, pending

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import base64
 import collections
-import html
 import io
 import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jinja2
 from nbgrader.api import Gradebook
 from tqdm.auto import tqdm
 
@@ -140,94 +140,60 @@ def _plots(name: str, info: dict) -> list[str]:
     return images
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _status_table(status) -> str:
-    rows = [[label, len(who), ", ".join(who)] for label, who in status_rows(status)]
-    return _table(["", "students", "who"], rows)
-
-
-def write_report(config, output: Path, assignments=None, progress=True) -> dict:
-    """Write the HTML report to ``output``; returns the data it shows."""
-    from gradlib_course.sandbox import probe
-
-    data = collect_report_data(config, assignments, progress)
-    sections = []
-    for name, info in data["assignments"].items():
-        scores = list(info["scores"].values())
-        mean = sum(scores) / len(scores) if scores else 0.0
-        parts = [
-            f"<h2>{html.escape(name)}</h2>",
-            f"<p>{len(scores)} submissions, mean {mean:.2f} of {info['max_score']:g} points. "
-            "Protection while grading: "
-            + ", ".join(
-                f"<b>{html.escape(k)}</b> ({n} submissions)" for k, n in info["protection"].items()
-            )
-            + ".</p>",
-        ]
-        if scores:
-            parts += [
-                f'<img alt="plot" src="data:image/png;base64,{img}">' for img in _plots(name, info)
+def _rows(info: dict) -> dict:
+    """One assignment's tables, as rows of text for the template."""
+    return {
+        "status": [[label, len(who), ", ".join(who)] for label, who in status_rows(info["status"])],
+        "hand_graded": [
+            [
+                a.student,
+                a.part,
+                f"{a.manual_score:g} / {a.max_score:g}"
+                + (" (above the maximum!)" if a.manual_score > a.max_score else ""),
+                a.comment,
             ]
-        parts.append("<h3>State of the class</h3>")
-        parts.append(_status_table(info["status"]))
-        parts.append("<h3>Graded by hand</h3>")
-        parts.append(
-            _table(
-                ["student", "part", "score", "comment"],
-                [
-                    [
-                        a.student,
-                        a.part,
-                        f"{a.manual_score:g} / {a.max_score:g}"
-                        + (" (above the maximum!)" if a.manual_score > a.max_score else ""),
-                        a.comment,
-                    ]
-                    for a in info["hand_graded"]
-                ],
-            )
-        )
-        parts.append("<h3>Awaiting manual grading</h3>")
-        parts.append(
-            _table(
-                ["student", "notebook", "part", "points"],
-                [[a.student, a.notebook, a.part, f"{a.max_score:g}"] for a in info["pending"]],
-            )
-        )
-        parts.append("<h3>Most frequent failure messages</h3>")
-        parts.append(_table(["students", "message"], [[n, m] for m, n in info["failures"]]))
-        parts.append("<h3>Integrity flags (never change a grade)</h3>")
-        flag_rows = [
+            for a in info["hand_graded"]
+        ],
+        "pending": [[a.student, a.notebook, a.part, f"{a.max_score:g}"] for a in info["pending"]],
+        "failures": [[n, m] for m, n in info["failures"]],
+        "flags": [
             [s, f["kind"], f["notebook"], f["cell"], f["detail"]]
             for s, flags in sorted(info["flags"].items())
             for f in flags
-        ]
-        parts.append(_table(["student", "flag", "notebook", "cell", "detail"], flag_rows))
-        parts.append("<h3>Problems with submissions</h3>")
-        parts.append(
-            _table(
-                ["student", "problem"],
-                [[s, p] for s, ps in sorted(info["problems"].items()) for p in ps],
-            )
+        ],
+        "problems": [[s, p] for s, ps in sorted(info["problems"].items()) for p in ps],
+    }
+
+
+def write_report(config, output: Path, assignments=None, progress=True) -> dict:
+    """Write the HTML report to ``output`` (template ``templates/report.html.j2``)."""
+    from gradlib_course.sandbox import probe
+
+    data = collect_report_data(config, assignments, progress)
+    shown = []
+    for name, info in data["assignments"].items():
+        scores = list(info["scores"].values())
+        shown.append(
+            {
+                "name": name,
+                "count": len(scores),
+                "mean": sum(scores) / len(scores) if scores else 0.0,
+                "max_score": f"{info['max_score']:g}",
+                "protection": list(info["protection"].items()),
+                "plots": _plots(name, info) if scores else [],
+                **_rows(info),
+            }
         )
-        sections.append("\n".join(parts))
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Grading report</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:auto}}
-table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}</style>
-</head><body><h1>Grading report</h1>
-<p>Course {html.escape(str(config.root))}, {stamp}. Sandbox available on this machine now:
-<b>{probe()}</b>.</p>
-{"".join(sections)}
-</body></html>
-"""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("gradlib_course", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    page = environment.get_template("report.html.j2").render(
+        root=str(config.root),
+        stamp=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        sandbox=probe(),
+        assignments=shown,
+    )
     Path(output).write_text(page)
     return data

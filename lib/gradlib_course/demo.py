@@ -27,6 +27,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from gradlib_course.samples.cheats import TECHNIQUES
+from gradlib_course.samples.variants import apply_alternative, load_alternatives, load_variants
 from gradlib_course.tools import tool_env
 
 __all__ = [
@@ -143,24 +145,30 @@ def write_submission(root: Path, student: str, assignment: str, files: dict[str,
 
 
 def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
-    """The synthetic class of ``assignment``: student -> notebook bytes (what they upload)."""
+    """The synthetic class of ``assignment``: student -> notebook bytes (what they upload).
+
+    Made from the shared samples (:mod:`gradlib_course.samples`): the reference
+    solution, a correct one in another style, a realistic mistake in one part, a
+    crash, a cheat that also peeks at the solutions, the untouched release and a file
+    that is not a notebook.
+    """
     _, src = source_notebook(root, assignment)
     release = release_notebook(root, assignment)
     meta = [(c["cell_type"], c.get("metadata", {}).get("nbgrader", {})) for c in src["cells"]]
     solution_ids = [m["grade_id"] for kind, m in meta if m.get("solution") and kind == "code"]
     written = [m["grade_id"] for kind, m in meta if m.get("grade") and kind == "markdown"]
     first, last = solution_ids[0], solution_ids[-1]
-    broken_first = "raise ValueError('I did not get this part')\n"
+    wrong = next(v for v in load_variants()[assignment] if v.cell == first)
     crash_last = "import os\nos._exit(1)\n"
-    patch = "\nimport numpy as np\nnp.allclose = lambda *args, **kwargs: True\n"
+    cheat = TECHNIQUES["patch-numpy"].code
     secret = sorted((Path(root) / "solutions" / assignment).resolve().glob("*.ipynb"))[0]
     peek = f"\ntry:\n    _peek = open({str(secret)!r}).read()\nexcept OSError:\n    pass\n"
     students = {
         "ada": src,
-        "alan": src,
-        "grace": set_cell(src, first, broken_first),
+        "alan": apply_alternative(src, load_alternatives()[assignment][0]),
+        "grace": set_cell(src, wrong.cell, wrong.source),
         "edsger": set_cell(src, last, crash_last),
-        "barbara": set_cell(src, first, cell_source(src, first) + patch + peek),
+        "barbara": set_cell(src, first, "raise ValueError('no idea')\n" + cheat + peek),
         "ken": release,
     }
     for student, answer in WRITTEN.items():

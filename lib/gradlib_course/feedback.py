@@ -20,11 +20,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from gradlib.grading.markers import redact_hidden, regions
+from gradlib.grading.markers import redact_hidden, regions, strip_hidden
 from gradlib_course.nbgrader_ext.feedback import run_generate_feedback
 from gradlib_course.tools import tool_env
 
-__all__ = ["hidden_test_lines", "redact_notebook", "generate_feedback", "REDACTED"]
+__all__ = ["hidden_test_lines", "secret_lines", "redact_notebook", "generate_feedback", "REDACTED"]
 
 REDACTED = "# (hidden tests: not shown)"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -42,6 +42,19 @@ def hidden_test_lines(source_notebook: Path) -> set[str]:
                 if line.strip() and not line.strip().startswith("#"):
                     lines.add(line.strip())
     return lines
+
+
+def secret_lines(source_notebook: Path) -> set[str]:
+    """The hidden-test lines that nothing the student sees contains (what must never leak).
+
+    A line that the released notebook shows anyway -- ``np.array([0]))`` closing a
+    visible call -- proves nothing when it appears in a feedback page.
+    """
+    shown = "\n".join(
+        strip_hidden("".join(src) if isinstance(src := c.get("source", ""), list) else src)
+        for c in json.loads(Path(source_notebook).read_text()).get("cells", [])
+    )
+    return {line for line in hidden_test_lines(source_notebook) if line not in shown}
 
 
 def redact_notebook(nb: dict, hidden: set[str]) -> dict:
@@ -81,12 +94,14 @@ def generate_feedback(
 ) -> list[Path]:
     """Write ``feedback/<student>/<assignment>/*.html`` for every autograded student.
 
-    ``config`` is a :class:`gradlib_course.autograde.CourseConfig`.  Returns the HTML files.
+    ``config`` is a :class:`gradlib_course.config.CourseConfig`.  Returns the HTML files.
     """
     source_dir = config.source / assignment
-    hidden: set[str] = set()
+    hidden: set[str] = set()  # removed from the pages
+    secret: set[str] = set()  # and checked for afterwards
     for nb_path in sorted(source_dir.glob("*.ipynb")):
         hidden |= hidden_test_lines(nb_path)
+        secret |= secret_lines(nb_path)
     graded = sorted(p.parent.name for p in config.autograded.glob(f"*/{assignment}") if p.is_dir())
     if students is not None:
         missing = sorted(set(students) - set(graded))
@@ -122,7 +137,7 @@ def generate_feedback(
         )
         for student in todo:
             for page in sorted((config.feedback / student / assignment).glob("*.html")):
-                leaks = _leaks(page.read_text(), hidden)
+                leaks = _leaks(page.read_text(), secret)
                 if leaks:
                     page.unlink()
                     raise RuntimeError(

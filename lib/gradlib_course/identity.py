@@ -81,7 +81,7 @@ def _gradebook_rows(db_url: str) -> list[tuple[str, str, str | None]]:
 def check_gradebook(config) -> None:
     """Raise ``ValueError`` unless ``config``'s gradebook exists and is this course's.
 
-    ``config`` is a :class:`gradlib_course.autograde.CourseConfig`.
+    ``config`` is a :class:`gradlib_course.config.CourseConfig`.
     """
     rows = _gradebook_rows(config.db_url)
     shown = display_url(config.db_url)

@@ -83,7 +83,7 @@ def _failures(root: Path, assignment: str) -> dict[str, list[str]]:
 def class_status(config, assignments: list[str] | None = None) -> dict[str, AssignmentStatus]:
     """``assignment -> AssignmentStatus`` for ``assignments`` (default: all in the gradebook).
 
-    ``config`` is a :class:`gradlib_course.autograde.CourseConfig`.
+    ``config`` is a :class:`gradlib_course.config.CourseConfig`.
     """
     out: dict[str, AssignmentStatus] = {}
     with Gradebook(config.db_url) as gb:

@@ -22,6 +22,7 @@ from gradlib_course.demo import (
     source_notebook,
     write_submission,
 )
+from gradlib_course.samples.variants import load_variants
 from nbgrader.api import Gradebook
 
 A1, A2 = "01-chain-rule", "02-backprop"
@@ -50,46 +51,23 @@ def _nb(nb: dict) -> str:
     return json.dumps(nb)
 
 
+# the partly wrong students: named for the part they get wrong, from the shared samples
+WRONG = {A1: {"wrong-forward": "forward-tests", "wrong-descent": "gd-step-tests"},
+         A2: {"wrong-relu": "relu-tests", "wrong-gradcheck": "gradcheck-tests"}}  # fmt: skip
+
+
 def wrong_variants(root: Path, assignment: str) -> dict[str, tuple[dict, str]]:
-    """Partly wrong students: ``student -> (notebook, grade_id of the part that fails)``."""
+    """Partly wrong students: ``student -> (notebook, grade_id of the part that fails)``.
+
+    Each gets the first wrong solution of its part in :mod:`gradlib_course.samples`.
+    """
     _, src = source_notebook(root, assignment)
-    if assignment == A1:
-        return {
-            "wrong-forward": (
-                set_cell(
-                    src,
-                    "forward",
-                    "def neuron_forward(x, w, y):\n    z = float(np.dot(w, x))\n"
-                    "    return z, max(z, 0.0), (y - max(z, 0.0)) ** 2\n",
-                ),
-                "forward-tests",
-            ),
-            "wrong-descent": (
-                set_cell(
-                    src,
-                    "gd-step",
-                    "def gradient_descent(x, w, y, lr, steps, grad_fn):\n"
-                    "    w = np.array(w, dtype=float)\n    history = [w.copy()]\n"
-                    "    for _ in range(steps):\n        w = w + lr * grad_fn(x, w, y)\n"
-                    "        history.append(w.copy())\n    return np.array(history)\n",
-                ),
-                "gd-step-tests",
-            ),
-        }
-    return {
-        "wrong-relu": (
-            set_cell(src, "relu", "def relu_backward(dq, z):\n    return dq * (z >= 0)\n"),
-            "relu-tests",
-        ),
-        "wrong-gradcheck": (
-            set_cell(
-                src,
-                "gradcheck",
-                cell_source(src, "gradcheck").replace("(2 * eps)", "eps"),
-            ),
-            "gradcheck-tests",
-        ),
-    }
+    variants = load_variants()[assignment]
+    out = {}
+    for student, part in WRONG[assignment].items():
+        variant = next(v for v in variants if v.tests == part)
+        out[student] = (set_cell(src, variant.cell, variant.source), part)
+    return out
 
 
 def normal_class(root: Path, assignment: str) -> dict[str, str]:

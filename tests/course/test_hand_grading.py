@@ -38,7 +38,7 @@ from gradlib_course.demo import (
     source_notebook,
     write_submission,
 )
-from gradlib_course.feedback import MIN_LINE, REDACTED, hidden_test_lines
+from gradlib_course.feedback import MIN_LINE, REDACTED, secret_lines
 from gradlib_course.notebooks import graded_parts
 from gradlib_course.tools import tool_env
 from nbgrader.api import Gradebook
@@ -293,7 +293,7 @@ def test_feedback_shows_the_manual_points_and_comments(graded):
 
 def test_feedback_still_hides_the_hidden_tests(graded):
     source = sorted((graded["root"] / "solutions" / A9).glob("*.ipynb"))[0]
-    hidden = [line for line in hidden_test_lines(source) if len(line) >= MIN_LINE]
+    hidden = [line for line in secret_lines(source) if len(line) >= MIN_LINE]
     assert hidden
     for student in ("ada", "grace", "blank"):
         raw, text = _page_text(graded["root"], student)

@@ -22,7 +22,7 @@ from gradlib_course.cgroup import probe as process_limit_probe
 from gradlib_course.cli import main as course
 from gradlib_course.config import CourseConfig
 from gradlib_course.demo import make_course
-from gradlib_course.feedback import hidden_test_lines
+from gradlib_course.feedback import secret_lines
 from gradlib_course.sandbox import probe
 from gradlib_course.worker import Limits
 
@@ -164,7 +164,7 @@ def test_rerun_skips_graded_students(graded):
 def test_feedback_hides_hidden_tests_but_keeps_failure_messages(graded):
     root = graded["root"]
     assert course(["--course", str(root), "-q", "feedback", A1]) == 0
-    hidden = hidden_test_lines(root / "solutions" / A1 / "chain-rule.ipynb")
+    hidden = secret_lines(root / "solutions" / A1 / "chain-rule.ipynb")
     assert len(hidden) > 20
     pages = sorted((root / "feedback").glob(f"*/{A1}/chain-rule.html"))
     assert {p.parent.parent.name for p in pages} >= set(graded["honest"])

@@ -5,7 +5,7 @@ mistake that happens to agree with the visible tests would: the hidden tests alo
 must then catch them.
 """
 
-from variants import Alternative, Variant
+from gradlib_course.samples.variants import Alternative, Variant
 
 ASSIGNMENT = "01-chain-rule"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from variants import Alternative, Variant
+from gradlib_course.samples.variants import Alternative, Variant
 
 ASSIGNMENT = "08-training"
 _NOTEBOOK = Path(__file__).resolve().parents[3] / "solutions" / ASSIGNMENT / "training.ipynb"

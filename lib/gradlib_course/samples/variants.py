@@ -1,6 +1,6 @@
 """Wrong and correct-but-different solutions of every assignment.
 
-Each file ``wrong_solutions/<anything>.py`` defines ``ASSIGNMENT`` (the folder name in
+Each module ``aNN_<name>.py`` of this package defines ``ASSIGNMENT`` (the folder name in
 ``solutions/``), ``VARIANTS``, a list of :class:`Variant`, ``ALTERNATIVES``, a list of
 :class:`Alternative`, and ``PROBES``, random inputs for each function the students
 write (used by mutation testing).
@@ -16,7 +16,7 @@ write (used by mutation testing).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,15 +41,13 @@ class Alternative:
 
 
 def _modules():
-    for path in sorted((HERE / "wrong_solutions").glob("*.py")):
-        spec = importlib.util.spec_from_file_location(f"wrong_solutions.{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
+    """The per-assignment modules of this package (``a01_chain_rule``, ...)."""
+    for path in sorted(HERE.glob("a[0-9][0-9]_*.py")):
+        yield importlib.import_module(f"gradlib_course.samples.{path.stem}")
 
 
 def load_variants() -> dict[str, list[Variant]]:
-    """``{assignment: [Variant, ...]}`` from every module in ``wrong_solutions/``."""
+    """``{assignment: [Variant, ...]}`` from every assignment's module."""
     found: dict[str, list[Variant]] = {}
     for module in _modules():
         found.setdefault(module.ASSIGNMENT, []).extend(module.VARIANTS)
@@ -57,7 +55,7 @@ def load_variants() -> dict[str, list[Variant]]:
 
 
 def load_alternatives() -> dict[str, list[Alternative]]:
-    """``{assignment: [Alternative, ...]}`` from every module in ``wrong_solutions/``."""
+    """``{assignment: [Alternative, ...]}`` from every assignment's module."""
     found: dict[str, list[Alternative]] = {}
     for module in _modules():
         found.setdefault(module.ASSIGNMENT, []).extend(getattr(module, "ALTERNATIVES", []))

@@ -7,7 +7,7 @@ tests alone must then catch them.
 
 import numpy as np
 
-from variants import Alternative, Variant
+from gradlib_course.samples.variants import Alternative, Variant
 
 ASSIGNMENT = "09-what-backprop-finds"
 

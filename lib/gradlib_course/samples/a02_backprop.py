@@ -7,7 +7,7 @@ catch them.
 
 import numpy as np
 
-from variants import Alternative, Variant
+from gradlib_course.samples.variants import Alternative, Variant
 
 ASSIGNMENT = "02-backprop"
 

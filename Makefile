@@ -57,6 +57,7 @@ CHAPTER_SOURCES = $(shell grep -l '^kernelspec:' book/*.md 2>/dev/null)
 CHAPTER_NOTEBOOKS = $(CHAPTER_SOURCES:.md=.ipynb)
 book/%.ipynb: book/%.md $(BOOK_STAMP)
 	$(BIN)/jupytext --quiet --to ipynb --update $<
+	@touch $@  # jupytext leaves an unchanged twin untouched
 
 book: $(BOOK_STAMP) $(CHAPTER_NOTEBOOKS)
 	@mkdir -p _build

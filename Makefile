@@ -97,14 +97,20 @@ $(POPPLER):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 
+# The single-page build rewrites its page every time, so the PDF is printed again only when
+# what it is printed from has changed (a hash of it is kept next to the PDF).
+PDF_SOURCES := _build/singlehtml/book/intro.html book/_print/print_pdf.py book/_static/gradlib.css _toc.yml
 pdf: book $(PDF_STAMP) $(CHROMIUM) $(POPPLER)
 	$(BIN)/jupyter-book build . --builder singlehtml --warningiserror --keep-going --quiet
-	@$(MAKE) --no-print-directory $(PDF)
+	@hash=$$( (cat $(PDF_SOURCES); echo "$(BOOK_URL)") | sha256sum | cut -c1-16); \
+	if [ -f $(PDF) ] && [ "$$(cat $(PDF).source 2>/dev/null)" = "$$hash" ]; then \
+		touch $(PDF); echo "the printable edition is up to date"; \
+	else \
+		CHROMIUM=$(CHROMIUM) $(BIN)/python book/_print/print_pdf.py _build/singlehtml $(PDF) \
+		&& echo "$$hash" > $(PDF).source || exit 1; \
+	fi
 	@cp $(PDF) _build/html/  # the preface links to it
 	@echo "The printable edition is at $(abspath $(PDF))"
-
-$(PDF): _build/singlehtml/book/intro.html book/_print/print_pdf.py book/_static/gradlib.css _toc.yml
-	CHROMIUM=$(CHROMIUM) $(BIN)/python book/_print/print_pdf.py _build/singlehtml $@
 
 test: $(TEST_STAMP) $(CHROMIUM) $(POPPLER) grading-deps lint book pdf
 	@rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)

@@ -117,7 +117,7 @@ def test_the_coverage_table_answers_for_every_topic():
     for key, rows in tables.items():
         assert len(rows) >= 10, f"{key}: only {len(rows)} topics"
         for topic, where in rows:
-            covered = "{numref}" in where or "{doc}" in where
+            covered = "{section}" in where or "{doc}" in where
             assert covered or where.startswith("left out: "), f"{key}: {topic!r} -> {where!r}"
             if where.startswith("left out"):
                 assert len(where) > 40, f"{key}: {topic!r} is left out without a reason"

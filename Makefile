@@ -98,11 +98,12 @@ $(POPPLER):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 
 # The single-page build rewrites its page every time, so the PDF is printed again only when
-# what it is printed from has changed (a hash of it is kept next to the PDF).
+# what it is printed from has changed (a hash of it is kept next to the PDF; the stylesheets'
+# ?v= checksums, which a first build leaves out, do not count).
 PDF_SOURCES := _build/singlehtml/book/intro.html book/_print/print_pdf.py book/_static/gradlib.css _toc.yml
 pdf: book $(PDF_STAMP) $(CHROMIUM) $(POPPLER)
 	$(BIN)/jupyter-book build . --builder singlehtml --warningiserror --keep-going --quiet
-	@hash=$$( (cat $(PDF_SOURCES); echo "$(BOOK_URL)") | sha256sum | cut -c1-16); \
+	@hash=$$( (cat $(PDF_SOURCES) | sed 's/?v=[0-9a-f]*//g'; echo "$(BOOK_URL)") | sha256sum | cut -c1-16); \
 	if [ -f $(PDF) ] && [ "$$(cat $(PDF).source 2>/dev/null)" = "$$hash" ]; then \
 		touch $(PDF); echo "the printable edition is up to date"; \
 	else \

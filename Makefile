@@ -14,13 +14,16 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 
 BOOK_STAMP := $(VENV)/.installed-book
+PDF_STAMP  := $(VENV)/.installed-pdf
 TEST_STAMP := $(VENV)/.installed-test
 # The execution cache is only valid for the library it ran against.
 LIB_HASH = $(shell cat constraints.txt $$(find lib/gradlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 
-.PHONY: book test lint exercises clean help grading-deps demo-grading test-hostile
+.PHONY: book test lint exercises clean help grading-deps demo-grading test-hostile pdf
 help:
 	@echo "make book       build the HTML book into _build/html"
+	@echo "                (BOOK_URL=https://github.com/<owner>/<repo> adds launch buttons)"
+	@echo "make pdf        print the whole book to $(PDF) (and copy it into the site)"
 	@echo "make test       run every check of the project"
 	@echo "make exercises  regenerate the student notebooks in exercises/ from solutions/"
 	@echo "make demo-grading  grade a synthetic class end to end (see the instructor guide)"
@@ -34,11 +37,29 @@ $(BOOK_STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (gradlib)" >/dev/null
 	touch $@
 
+$(PDF_STAMP): $(BOOK_STAMP)
+	$(PIP) -e ".[book,pdf]"
+	touch $@
+
 $(TEST_STAMP): $(BOOK_STAMP)
 	$(PIP) -e ".[test]"
 	touch $@
 
-book: $(BOOK_STAMP)
+# Launch buttons (Binder, Colab, a JupyterHub) and a repository button appear when the book
+# is built with its public address, `make book BOOK_URL=https://github.com/<owner>/<repo>`;
+# book/_ext/launch.py reads these variables (BOOK_BRANCH, default main; JUPYTERHUB_URL for
+# the course's hub; BINDERHUB_URL and COLAB_URL to use others than mybinder.org and Colab).
+export BOOK_URL BOOK_BRANCH JUPYTERHUB_URL BINDERHUB_URL COLAB_URL
+
+# The buttons open each chapter's notebook twin, book/<chapter>.ipynb (jupytext, no outputs,
+# committed so that Binder, Colab and nbgitpuller find it); `make book` keeps it up to date.
+CHAPTER_SOURCES = $(shell grep -l '^kernelspec:' book/*.md 2>/dev/null)
+CHAPTER_NOTEBOOKS = $(CHAPTER_SOURCES:.md=.ipynb)
+book/%.ipynb: book/%.md $(BOOK_STAMP)
+	$(BIN)/jupytext --quiet --to ipynb --update $<
+	@touch $@  # jupytext leaves an unchanged twin untouched
+
+book: $(BOOK_STAMP) $(CHAPTER_NOTEBOOKS)
 	@mkdir -p _build
 	@if [ "$$(cat _build/.lib-hash 2>/dev/null)" != "$(LIB_HASH)" ]; then \
 		echo "gradlib or the pinned packages changed: clearing the execution cache"; \
@@ -46,7 +67,7 @@ book: $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is at $(abspath _build/html/index.html)"
 
-PY_SOURCES = $(wildcard lib tests benchmarks) nbgrader_config.py
+PY_SOURCES = $(wildcard lib tests benchmarks) book/_ext book/_print nbgrader_config.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(PY_SOURCES)
@@ -67,7 +88,32 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: $(TEST_STAMP) $(CHROMIUM) grading-deps lint book
+# The printable edition: the single-page build printed by Debian's chromium (Playwright),
+# its contents' page numbers read back with poppler's pdftotext (installed here if missing).
+PDF := _build/pdf/backprop-optimization-book.pdf
+POPPLER := /usr/bin/pdftotext
+$(POPPLER):
+	@echo "installing Debian's poppler-utils (pdftotext, pdfinfo) for the printable edition"
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+
+# The single-page build rewrites its page every time, so the PDF is printed again only when
+# what it is printed from has changed (a hash of it is kept next to the PDF; the stylesheets'
+# ?v= checksums, which a first build leaves out, do not count).
+PDF_SOURCES := _build/singlehtml/book/intro.html book/_print/print_pdf.py book/_static/gradlib.css _toc.yml
+pdf: book $(PDF_STAMP) $(CHROMIUM) $(POPPLER)
+	$(BIN)/jupyter-book build . --builder singlehtml --warningiserror --keep-going --quiet
+	@hash=$$( (cat $(PDF_SOURCES) | sed 's/?v=[0-9a-f]*//g'; echo "$(BOOK_URL)") | sha256sum | cut -c1-16); \
+	if [ -f $(PDF) ] && [ "$$(cat $(PDF).source 2>/dev/null)" = "$$hash" ]; then \
+		touch $(PDF); echo "the printable edition is up to date"; \
+	else \
+		CHROMIUM=$(CHROMIUM) $(BIN)/python book/_print/print_pdf.py _build/singlehtml $(PDF) \
+		&& echo "$$hash" > $(PDF).source || exit 1; \
+	fi
+	@cp $(PDF) _build/html/  # the preface links to it
+	@echo "The printable edition is at $(abspath $(PDF))"
+
+test: $(TEST_STAMP) $(CHROMIUM) $(POPPLER) grading-deps lint book pdf
 	@rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR)
 	@for f in $(CHAPTERS); do \
 		$(BIN)/jupytext --quiet --to ipynb -o $(NBVAL_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done

@@ -18,7 +18,7 @@ random state is never touched.
 
 :func:`train_val_test_split` splits a data set three ways, stratified by class
 (by default 70 % / 15 % / 15 %, the default division of MATLAB's ``patternnet``
-in lecture 000), and :func:`one_hot` turns labels into one-hot rows.
+in the Physics 356 lesson), and :func:`one_hot` turns labels into one-hot rows.
 
 Example::
 
@@ -163,7 +163,7 @@ def _allocate(group_sizes: list[int], fractions: np.ndarray) -> list[np.ndarray]
 def train_val_test_split(X, y, fractions=(0.7, 0.15, 0.15), seed=None, stratify=True) -> DataSplit:
     """Split ``(X, y)`` at random into training, validation and test sets.
 
-    Lecture 000: train on the first, watch the second for early stopping, and
+    The Physics 356 lesson: train on the first, watch the second for early stopping, and
     report the third, which played no part in any choice. MATLAB's
     ``patternnet`` divides 70 % / 15 % / 15 % by default; so does this function.
 

@@ -16,14 +16,14 @@ Every landscape has
 landscape                     what it shows
 ============================  ==========================================================
 :class:`Quadratic`            a bowl with chosen curvatures and rotation: condition
-                              number, the step-size limit η < 2/λ_max (lecture 004)
-:class:`Saddle`               x² − y², the saddle of lecture 003
-:class:`Rosenbrock`           the banana valley of lecture 002
+                              number, the step-size limit η < 2/λ_max (the convergence slides)
+:class:`Saddle`               x² − y², the saddle of the DL Notes post
+:class:`Rosenbrock`           the banana valley of the Uppsala lecture
 :class:`NoisyRosenbrock`      the same with Gaussian noise (σ = 30) on value and gradient
-:class:`Beale`                a classic with a flat plateau and sharp ridges (lecture 001)
-:class:`LongValley`           a long, narrow, gently sloping valley (lecture 001)
+:class:`Beale`                a classic with a flat plateau and sharp ridges (the SGD slides)
+:class:`LongValley`           a long, narrow, gently sloping valley (the SGD slides)
 :class:`Plateau`              a local and a global minimum behind a flat region where
-                              the gradient vanishes (lecture 003)
+                              the gradient vanishes (the DL Notes post)
 ============================  ==========================================================
 """
 
@@ -155,7 +155,7 @@ class Quadratic(Landscape):
 
     A = R diag(λ₁, λ₂) Rᵀ, with R the rotation by ``angle`` (radians), so λ₁'s
     eigenvector points along the angle. The condition number is λ_max/λ_min;
-    gradient descent converges for η < 2/λ_max and diverges above (lecture 004).
+    gradient descent converges for η < 2/λ_max and diverges above (the convergence slides).
 
     Parameters
     ----------
@@ -208,7 +208,7 @@ class Quadratic(Landscape):
 
 
 class Saddle(Landscape):
-    """f(x, y) = x² − y²: a minimum along x, a maximum along y, a saddle point at 0 (lecture 003).
+    """f(x, y) = x² − y²: a minimum along x, a maximum along y, a saddle at 0 (DL Notes post).
 
     Unbounded below, so it has no minimum. Started exactly on the line y = 0,
     gradient descent never leaves it; adaptive methods break the symmetry faster
@@ -228,7 +228,7 @@ class Saddle(Landscape):
 
 
 class Rosenbrock(Landscape):
-    """Rosenbrock's banana function f(x, y) = (a − x)² + b (y − x²)² (lecture 002: a=1, b=100).
+    """Rosenbrock's banana f(x, y) = (a − x)² + b (y − x²)² (the Uppsala lecture: a=1, b=100).
 
     The minimum (a, a²) with value 0 lies in a curved, flat-bottomed valley.
     """
@@ -259,7 +259,7 @@ class Rosenbrock(Landscape):
 class Noisy(Landscape):
     """A landscape seen through noise: value and gradient get independent N(0, σ²) noise.
 
-    Models the stochastic problem of lecture 002, where only noisy evaluations of
+    Models the stochastic problem of the Uppsala lecture, where only noisy evaluations of
     the loss and its gradient are available (minibatches). The Hessian, the
     critical points and the window are those of the noise-free ``exact``
     landscape, which :func:`minimize` uses to record the values along a path.
@@ -301,14 +301,14 @@ class Noisy(Landscape):
 
 
 class NoisyRosenbrock(Noisy):
-    """Rosenbrock's function with N(0, σ²) noise on value and gradient, σ = 30 as in lecture 002."""
+    """Rosenbrock's function with N(0, σ²) noise on value and gradient (Uppsala lecture: σ = 30)."""
 
     def __init__(self, sigma: float = 30.0, seed=None, a: float = 1.0, b: float = 100.0):
         super().__init__(Rosenbrock(a, b), sigma, seed)
 
 
 class Beale(Landscape):
-    r"""Beale's function, one of the optimizer animations of lecture 001.
+    r"""Beale's function, one of the optimizer animations of the SGD slides.
 
     f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², with the
     global minimum 0 at (3, 0.5) and a saddle point at (0, 1) (value 14.203125),
@@ -349,7 +349,7 @@ class Beale(Landscape):
 
 
 class LongValley(Landscape):
-    r"""A long, narrow valley whose floor slopes gently towards the minimum (lecture 001).
+    r"""A long, narrow valley whose floor slopes gently towards the minimum (the SGD slides).
 
     .. math::
 
@@ -391,7 +391,7 @@ class LongValley(Landscape):
 
 
 class Plateau(Landscape):
-    r"""A local and a global minimum behind a flat region with a vanishing gradient (lecture 003).
+    r"""A local and a global minimum behind a flat region of vanishing gradient (DL Notes post).
 
     .. math::
 

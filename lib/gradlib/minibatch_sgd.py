@@ -10,7 +10,7 @@ name                                 what it does
 :func:`least_squares_loss`           J(w) = (1/2B) ‖X w − y‖², the mean half squared error
 :func:`least_squares_gradient`       ∇J(w) = Xᵀ(X w − y) / B, the **mean** over the B rows
 :func:`least_squares_landscape`      J of a two-weight problem as a ``Quadratic`` landscape
-:func:`sgd_least_squares`            lecture 002's minibatch SG loop: every iterate
+:func:`sgd_least_squares`            the Uppsala lecture's minibatch SG loop: every iterate
 :func:`minibatch_gradient_variance`  E‖ĝ_B − g‖², measured by drawing minibatches
 :func:`sampling_variance`            the same, predicted: σ²(N − B) / (B(N − 1))
 ===================================  =========================================================
@@ -92,7 +92,7 @@ def sgd_least_squares(
 ) -> np.ndarray:
     """Minibatch SGD on J(w) = (1/2N) ‖X w − y‖²; every iterate, shape (steps + 1, d).
 
-    Lecture 002's algorithm: in every epoch the samples are reshuffled (one
+    The Uppsala lecture's algorithm: in every epoch the samples are reshuffled (one
     ``rng.permutation(N)``, drawn by :func:`gradlib.train.minibatches`) and cut
     into batches of ``batch_size`` rows (the last one smaller unless
     ``drop_last``); each batch gives one step w ← w − η_e ĝ with ĝ the batch's
@@ -106,7 +106,7 @@ def sgd_least_squares(
         B (None: the whole data set, i.e. gradient descent).
     shuffle : bool
         False presents the samples in the fixed order 0, 1, …, N − 1 every epoch
-        (the cyclic order lecture 001 warns about).
+        (the cyclic order the SGD slides warn about).
     seed : None, int or numpy.random.Generator
         The source of the orders; a Generator is advanced by one permutation per epoch.
 
@@ -176,7 +176,7 @@ def sampling_variance(per_sample_variance: float, n: int, batch_size):
 
     ``per_sample_variance`` is σ², the (trace of the) variance of one sample's
     gradient about the full gradient (the B = 1 value). For N → ∞ this is
-    lecture 001's var/B; at B = N it is 0 (the minibatch is the whole data set).
+    the SGD slides' var/B; at B = N it is 0 (the minibatch is the whole data set).
     ``batch_size`` may be an int or an array.
     """
     n = check_positive_int(n, "n")

@@ -1,7 +1,7 @@
 r"""Momentum schedules: raise the momentum coefficient μ as training proceeds.
 
 :func:`sutskever_momentum` is the schedule of Sutskever, Martens, Dahl and
-Hinton (2013), quoted by lecture 003 ("increased from as low as 0.5 up to
+Hinton (2013), quoted by the DL Notes post ("increased from as low as 0.5 up to
 0.99"):
 
 .. math::

@@ -10,7 +10,7 @@
 * :func:`decision_boundary` -- the segment of a 2-D neuron's boundary line inside a window,
   for plotting.
 * :func:`fraction_positive_definite` -- how often a random symmetric matrix has only
-  positive eigenvalues: the toy model behind lecture 4's remark that in large networks
+  positive eigenvalues: the toy model behind the convergence slides' remark that in large networks
   saddle points are far more common than local minima.
 """
 

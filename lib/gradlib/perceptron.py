@@ -12,7 +12,7 @@ which multiplies an input augmented with a constant 1.
 - :func:`logistic_train` trains a logistic neuron ``sigmoid(w . x + b)`` by full-batch
   gradient descent on a loss, with the layers of :mod:`gradlib.nn` (backprop).
 
-Lecture 4 (Brady, Raghavan and Slawny, 1989) shows that the two need not agree:
+The convergence slides (after Brady, Raghavan and Slawny, 1989) show that the two need not agree:
 with the squared error of a logistic output, a far-away "spoiler" point that is
 on the wrong side sits in the flat tail of the sigmoid and hardly changes the
 gradient, so the minimum found for the other points stays a (near-)stationary
@@ -72,7 +72,7 @@ class TrainingHistory:
 
 
 def spoiler_example(with_spoiler: bool = True, distance: float = 10.0):
-    """The points of Brady et al. (lecture 4): three separable points and a far "spoiler".
+    """Brady et al.'s points (convergence slides): three separable points and a far "spoiler".
 
     ``(1, 0)`` and ``(0, 1)`` are positive, ``(-1, 0)`` negative; the spoiler
     ``(0, -distance)`` is positive.  All four are linearly separable (e.g. by the

@@ -1,4 +1,4 @@
-"""Gradient descent and Newton's method on quadratic losses: the convergence theory of lecture 004.
+"""Gradient descent and Newton's method on quadratic losses: the theory of the convergence slides.
 
 A quadratic loss of weights w ∈ ℝⁿ,
 
@@ -280,7 +280,7 @@ def matrix_power_sym(A, power: float) -> np.ndarray:
 
     ``power=0.5`` gives A^½ and ``power=-0.5`` A^−½: the change of variables
     u = A^½ w turns ½ wᵀAw into ½ uᵀu, whose contours are circles ("whitening",
-    the normalisation of the axes in lecture 004).
+    the normalisation of the axes in the convergence slides).
     """
     A, _ = _spd("matrix_power_sym", A)
     lam, Q = np.linalg.eigh(A)

@@ -36,7 +36,7 @@ schedule                   η_t                                               to
 Iterate averaging
 -----------------
 :class:`PolyakAverage` and :class:`PolynomialDecayAverage` keep a running
-average ξ of the parameters (lecture 001: averaging the SGD iterates improves
+average ξ of the parameters (the SGD slides: averaging the SGD iterates improves
 the convergence bound).
 """
 
@@ -160,7 +160,7 @@ class StepDecay(Schedule):
 
 
 class Exponential(Schedule):
-    """η_t = η₀ γᵗ (``torch`` ExponentialLR); lecture 004 writes η₀ e^{−βt}, i.e. γ = e^{−β}."""
+    """η_t = η₀ γᵗ (``torch`` ExponentialLR); the convergence slides' η₀ e^{−βt} is γ = e^{−β}."""
 
     def __init__(self, optimizer, gamma: float, *, base_lr=None):
         self.gamma = check_number("Exponential", "gamma", gamma, low=0.0, open_low=True)
@@ -171,7 +171,7 @@ class Exponential(Schedule):
 
 
 class LinearDecay(Schedule):
-    """The linear decay of lecture 002: η_t = (1 − t/τ) η₀ + (t/τ) η_τ until t = τ, then η_τ.
+    """The Uppsala lecture's linear decay: η_t = (1 − t/τ) η₀ + (t/τ) η_τ until t = τ, then η_τ.
 
     Parameters
     ----------
@@ -194,9 +194,9 @@ class LinearDecay(Schedule):
 
 
 class PolynomialDecay(Schedule):
-    """η_t = η₀ (t₀ / (t₀ + t))^p: p = 1 is the 1/t decay, p = 2 the quadratic decay of lecture 004.
+    """η_t = η₀ (t₀ / (t₀ + t))^p: p = 1 is the 1/t decay, p = 2 the quadratic decay.
 
-    With t₀ = 1 these are lecture 004's η₀/(t + 1) and η₀/(t + 1)². (Not torch's
+    With t₀ = 1 these are the convergence slides' η₀/(t + 1) and η₀/(t + 1)². (Not torch's
     PolynomialLR, which decays to zero at a fixed epoch.)
 
     Parameters
@@ -220,8 +220,8 @@ class PolynomialDecay(Schedule):
 class InverseTime(PolynomialDecay):
     """η_t = η₀ t₀ / (t₀ + t), the c/(t₀ + t) decay with c = η₀ t₀.
 
-    It satisfies the Robbins–Monro conditions of lecture 002 (Σ η_t = ∞,
-    Σ η_t² < ∞) and is the η ∝ 1/t rate of lecture 001.
+    It satisfies the Robbins–Monro conditions of the Uppsala lecture (Σ η_t = ∞,
+    Σ η_t² < ∞) and is the η ∝ 1/t rate of the SGD slides.
     """
 
     def __init__(self, optimizer, t0: float = 1.0, *, base_lr=None):
@@ -377,7 +377,7 @@ class PolyakAverage(IterateAverage):
 
 
 class PolynomialDecayAverage(IterateAverage):
-    """Polynomial-decay averaging (Shamir & Zhang 2013), from lecture 001.
+    """Polynomial-decay averaging (Shamir & Zhang 2013), from the SGD slides.
 
     .. math::
 

@@ -1,4 +1,4 @@
-"""The training loop of lecture 000, with minibatches, early stopping and a history of every epoch.
+"""The Physics 356 lesson's training loop, with minibatches, early stopping and a history per epoch.
 
 =========================  ====================================================================
 name                       what it does
@@ -12,7 +12,7 @@ name                       what it does
 :func:`accuracy`           the fraction of rows whose largest output is the right class
 =========================  ====================================================================
 
-One epoch of :func:`fit` is lecture 001's minibatch loop::
+One epoch of :func:`fit` is the SGD slides' minibatch loop::
 
     model.train()                                  # Dropout active
     for X_b, y_b in minibatches(X, y, batch_size, seed=rng):   # a new order every epoch
@@ -93,7 +93,7 @@ def minibatches(X, y, batch_size, *, shuffle=True, seed=None, drop_last=False):
         rows: full-batch gradient descent. ``1`` gives single-sample SGD.
     shuffle : bool
         True: the rows come in a random order, drawn anew at every call
-        (lecture 001: presenting the samples in random order avoids cyclic
+        (the SGD slides: presenting the samples in random order avoids cyclic
         behaviour). False: always the order 0, 1, …, N − 1, the fixed cycle.
     seed : None, int or numpy.random.Generator
         Source of the order. Pass **one Generator for the whole run**: each call
@@ -153,7 +153,7 @@ def _param_list(model, who: str) -> list[np.ndarray]:
 class EarlyStopping:
     """Stop training when the validation loss has not improved for ``patience`` epochs.
 
-    Lecture 000: stop after ``patience`` consecutive epochs without improvement
+    The Physics 356 lesson: stop after ``patience`` consecutive epochs without improvement
     of the validation loss (MATLAB's ``max_fail``, 6 by default) and roll the
     weights back to the best validation epoch.
 

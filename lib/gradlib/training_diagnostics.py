@@ -1,4 +1,4 @@
-"""Reading training runs: the four patterns of lecture 000, divergence, and the chapter's figures.
+"""Reading training runs: the Physics 356 lesson's four patterns, divergence, the chapter's figures.
 
 =================================  ===========================================================
 name                               what it does
@@ -8,7 +8,7 @@ name                               what it does
 :func:`loss_per_epoch`             the training loss before and after every epoch, stopping
                                    (with ``inf``) when it overflows instead of raising
 :func:`plot_digit_predictions`     a grid of 8×8 digits titled with the prediction, green if
-                                   right and red if wrong (lecture 000's 5×5 test grid)
+                                   right and red if wrong (the Physics 356 lesson's 5×5 test grid)
 :func:`animate_early_stopping`     one training run drawn epoch by epoch with the state of
                                    early stopping (best epoch, epochs without improvement)
 =================================  ===========================================================
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 DIAGNOSES = ("underfitting", "good fit", "overfitting onset", "severe overfitting")
-"""The four patterns of lecture 000's performance plot, in the order of its panels."""
+"""The four patterns of the Physics 356 lesson's performance plot, in the order of its panels."""
 
 
 def _curve(values, name: str) -> np.ndarray:
@@ -126,7 +126,7 @@ def plot_digit_predictions(images, labels, predicted, *, rows: int = 5, cols: in
     """A ``rows`` × ``cols`` grid of 8×8 digits titled with the predicted class.
 
     A title is green when the prediction is right and red (with the true class)
-    when it is wrong, as in lecture 000's grid of test predictions.
+    when it is wrong, as in the Physics 356 lesson's grid of test predictions.
 
     Parameters
     ----------

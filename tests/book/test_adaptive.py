@@ -1,5 +1,5 @@
-"""Chapter 6 (adaptive learning rates) quotes facts from lectures 001 and 003: the library
-must reproduce them, and the built page must show the computed values."""
+"""Chapter 6 (adaptive learning rates) quotes facts from the SGD slides and the DL Notes post:
+the library must reproduce them, and the built page must show the computed values."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from conftest import REPO, built_page_text
 PAGE = REPO / "_build" / "html" / "book" / "adaptive.html"
 SOURCE = REPO / "book" / "adaptive.md"
 
-# Lecture 003: "Typical values are β1 = 0.9 and β2 = 0.999", ε "usually set to 1e-8".
+# The DL Notes post: "Typical values are β1 = 0.9 and β2 = 0.999", ε "usually set to 1e-8".
 LECTURE_ADAM = {"betas": (0.9, 0.999), "eps": 1e-8}
-# Lecture 001, "Smoothing the trajectory": the five steps (x, y) of the oscillating path.
+# The SGD slides, "Smoothing the trajectory": the five steps (x, y) of the oscillating path.
 LECTURE_STEPS = np.array([[1, 2.5], [1, -3], [3, 2.5], [1, -2], [2, 1.5]])
 
 
@@ -67,7 +67,7 @@ def _escape(path):
 
 
 def test_saddle_adaptive_methods_break_the_symmetry_sooner():
-    """Lecture 003: adaptive methods leave the symmetry line much sooner than plain SGD."""
+    """The DL Notes post: adaptive methods leave the symmetry line much sooner than plain SGD."""
     saddle = Saddle()
     for y0 in (1e-3, 1e-6):
         start = [1.0, y0]
@@ -81,7 +81,7 @@ def test_saddle_adaptive_methods_break_the_symmetry_sooner():
 
 
 def test_plateau_momentum_reaches_the_global_minimum():
-    """Lecture 003: getting past the flat region, momentum does better than adaptive methods."""
+    """DL Notes post: getting past the flat region, momentum does better than adaptive methods."""
     plateau = Plateau()
     start = [4.0, 0.5]
     glob, local = plateau.minima[0].point[0], plateau.minima[1].point[0]

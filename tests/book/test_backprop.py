@@ -20,7 +20,7 @@ from conftest import REPO, built_page_text
 PAGE = REPO / "_build" / "html" / "book" / "backprop.html"
 SOURCE = REPO / "book" / "backprop.md"
 
-# The chapter's two-layer example; its first hidden unit is lecture 000's single neuron
+# The chapter's two-layer example; its first hidden unit is the Physics 356 lesson's single neuron
 # (x = (2, 1), w = (0.3, 0.1), y = 2: L = 0.845, dL/dz = -1.3, dL/dw = (-2.6, -1.3)).
 X, TARGET = np.array([[2.0, 1.0]]), np.array([[2.0]])
 W1, W2 = np.array([[0.3, 0.1], [-0.5, 0.2]]), np.array([[1.0, 0.5]])

@@ -15,7 +15,7 @@ from conftest import REPO, built_page_text
 PAGE = REPO / "_build" / "html" / "book" / "chain_rule.html"
 SOURCE = REPO / "book" / "chain_rule.md"
 
-# The lecture's worked example (lecture 000, "Simple numerical walkthrough").
+# The lecture's worked example (Physics 356 lesson, "Simple numerical walkthrough").
 X, W, Y, LR = np.array([2.0, 1.0]), np.array([0.3, 0.1]), 2.0, 0.1
 LECTURE = {"L": 0.845, "dL/dw": (-2.6, -1.3), "w_new": (0.56, 0.23), "L_new": 0.21125}
 

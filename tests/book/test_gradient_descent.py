@@ -1,4 +1,4 @@
-"""Chapter 3 quotes the convergence facts of lecture 004: the library must reproduce them,
+"""Chapter 3 quotes the facts of the convergence slides: the library must reproduce them,
 and the built page must show the values the chapter computed (prose and code cannot drift)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ RATES_1D = (0.1, 0.25, 0.4, 0.52)
 
 
 def test_library_reproduces_the_lecture():
-    """Lecture 004, "Convergence for quadratic surfaces" and the slides that follow it."""
+    """Convergence slides, "Convergence for quadratic surfaces" and the slides that follow it."""
     # η_opt = 1/a reaches the optimum in one step; 2 η_opt is the divergence threshold.
     opt, top = learning_rate_thresholds(A1)
     assert (opt, top) == (pytest.approx(1 / A1), pytest.approx(2 / A1))

@@ -17,8 +17,8 @@ from conftest import REPO, built_page_text
 PAGE = REPO / "_build" / "html" / "book" / "momentum.html"
 SOURCE = REPO / "book" / "momentum.md"
 
-# Lectures 000/001: typical mu = 0.9; lecture 003: mu = 0.95 on a hard surface, lr = 0.01 on
-# the saddle, a momentum schedule "from as low as 0.5 up to 0.99".
+# The Physics 356 lesson and the SGD slides: typical mu = 0.9; the DL Notes post: mu = 0.95 on a
+# hard surface, lr = 0.01 on the saddle, a momentum schedule "from as low as 0.5 up to 0.99".
 LECTURE = {"mu": 0.9, "mu_hard": 0.95, "saddle_lr": 0.01, "schedule": (0.5, 0.99)}
 SLOPE = np.array([1.0, 0.0])
 

@@ -1,5 +1,6 @@
-"""Chapter 4 (stochastic and minibatch gradient descent) quotes facts of lectures 001 and 002:
-the library must reproduce them, and the built page must show the values the chapter computed."""
+"""Chapter 4 (stochastic and minibatch gradient descent) quotes facts of the SGD slides and the
+Uppsala lecture: the library must reproduce them, and the built page must show the values the
+chapter computed."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from conftest import REPO, built_page_text
 PAGE = REPO / "_build" / "html" / "book" / "sgd.html"
 SOURCE = REPO / "book" / "sgd.md"
 
-# Lecture 002: N = 20 samples in batches of n_b = 5 -> n / n_b = 4 updates per epoch;
+# The Uppsala lecture: N = 20 samples in batches of n_b = 5 -> n / n_b = 4 updates per epoch;
 # Rosenbrock with a = 1, b = 100, minimum (1, 1), noise N(0, 30^2).
-# Lecture 001: var(batch error) = var(div) / b; polynomial-decay averaging with eta = 3.
+# The SGD slides: var(batch error) = var(div) / b; polynomial-decay averaging with eta = 3.
 LECTURE = {"updates_per_epoch": 4, "sigma": 30.0, "minimum": (1.0, 1.0), "slope": -1.0}
 
 
@@ -79,7 +80,7 @@ def test_robbins_monro_and_the_schedules():
     lin = LinearDecay(None, tau=40, final_lr=0.001, base_lr=0.1)
     assert lin.lr_at(0) == 0.1 and lin.lr_at(40) == pytest.approx(0.001)
     assert lin.lr_at(100) == pytest.approx(0.001)  # constant after tau
-    assert PolynomialDecayAverage([np.zeros(1)]).eta == 3.0  # lecture 001's example value
+    assert PolynomialDecayAverage([np.zeros(1)]).eta == 3.0  # the SGD slides' example value
 
 
 def test_built_page_shows_the_computed_numbers(variance_slope):

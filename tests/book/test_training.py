@@ -21,7 +21,7 @@ from conftest import REPO, built_page_text
 PAGE = REPO / "_build" / "html" / "book" / "training.html"
 SOURCE = REPO / "book" / "training.md"
 
-# Lecture 000: patternnet's division of the data, MATLAB's max_fail, the dropout probability
+# Physics 356 lesson: patternnet's division of the data, MATLAB's max_fail, the dropout probability
 # of the digit example, and the four learning rates of its figure 1.
 LECTURE = {"split": (0.7, 0.15, 0.15), "max_fail": 6, "dropout": 0.3}
 LEARNING_RATES = {"too small": 1e-3, "good": 5e-2, "too large": 0.5, "diverges": 2.0}

@@ -1,4 +1,4 @@
-"""Chapter 9 quotes the numbers of Brady et al.'s example (lecture 004): the library must
+"""Chapter 9 quotes the numbers of Brady et al.'s example (convergence slides): the library must
 compute them, and the built page must show the computed values."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ PAGE = REPO / "_build" / "html" / "book" / "what_backprop_finds.html"
 SOURCE = REPO / "book" / "what_backprop_finds.md"
 
 SOFT = (0.1, 0.9)
-# Lecture 004 ("Backprop vs. Perceptron"): sigma(z) = 1 - eps with eps = 0.1 at the positive
+# Convergence slides ("Backprop vs. Perceptron"): sigma(z) = 1 - eps with eps = 0.1 at the positive
 # points gives three equations whose unique solution is w_x = w_y = ln 9 (sigma^-1(0.9)), b = 0.
 LN9 = np.log(9.0)
 LECTURE_SOLUTION = (LN9, LN9, 0.0)

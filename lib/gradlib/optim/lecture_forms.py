@@ -10,11 +10,11 @@ prove it). Each returns the whole trajectory.
 * **Nesterov** -- lectures: v ← μv − η∇L(θ + μv), θ ← θ + v (look-ahead);
   ``SGD(..., nesterov=True)`` stores the look-ahead points θ + μv as its iterates.
 * **AdaDelta** -- lectures: no learning rate; same iterates as ``Adadelta(lr=1.0)``.
-* **Rprop** (slides of lecture 004) -- undo and take the smaller step in one
+* **Rprop** (the convergence slides) -- undo and take the smaller step in one
   iteration; ``Rprop(backtracking=True)`` visits the same points plus the
   restored ones.
 
-Lecture 004 also writes momentum as v ← μv + η∇L(θ), θ ← θ − v: the same
+The convergence slides also write momentum as v ← μv + η∇L(θ), θ ← θ − v: the same
 recursion with the sign of v flipped.
 
 ``grad`` is a function θ ↦ ∇L(θ) for one array θ (any shape); ``theta0`` is
@@ -33,7 +33,7 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 
 
 def momentum(grad: Gradient, theta0, lr: float, mu: float, steps: int) -> np.ndarray:
-    """Momentum as a velocity (lectures 001, 003): v ← μv − η∇L(θ), θ ← θ + v, v₀ = 0.
+    """Momentum as a velocity (SGD slides, DL Notes post): v ← μv − η∇L(θ), θ ← θ + v, v₀ = 0.
 
     Returns the iterates θ₀ … θ_steps, shape ``(steps + 1, *theta0.shape)``.
     Identical (up to rounding) to ``SGD(lr=η, momentum=μ)`` for a constant η,
@@ -50,7 +50,7 @@ def momentum(grad: Gradient, theta0, lr: float, mu: float, steps: int) -> np.nda
 
 
 def nesterov(grad: Gradient, theta0, lr: float, mu: float, steps: int):
-    """Nesterov's accelerated gradient in look-ahead form (lectures 001, 003, 004).
+    """Nesterov's look-ahead form (SGD slides, DL Notes post, convergence slides).
 
     v ← μv − η∇L(θ + μv), θ ← θ + v, v₀ = 0: the gradient is taken at the
     look-ahead point φ = θ + μv, where momentum alone would carry θ.
@@ -71,7 +71,7 @@ def nesterov(grad: Gradient, theta0, lr: float, mu: float, steps: int):
 
 
 def adadelta(grad: Gradient, theta0, rho: float, eps: float, steps: int) -> np.ndarray:
-    """AdaDelta as Zeiler wrote it (lecture 003): no learning rate.
+    """AdaDelta as Zeiler wrote it (the DL Notes post): no learning rate.
 
     E[g²] ← ρE[g²] + (1 − ρ)g², Δθ = −√(E[Δθ²] + ε)/√(E[g²] + ε) · g,
     E[Δθ²] ← ρE[Δθ²] + (1 − ρ)Δθ², θ ← θ + Δθ.
@@ -101,7 +101,7 @@ def rprop(
     etas=(0.5, 1.2),
     step_sizes=(1e-6, 50.0),
 ) -> np.ndarray:
-    """Rprop with weight backtracking as on the slides of lecture 004 ("Rprop (simplified)").
+    """Rprop with weight backtracking as on the convergence slides ("Rprop (simplified)").
 
     Each weight keeps a signed step Δw (starting at sign(∂E/∂w)·Δ₀) and the last
     derivative D_prev. Every iteration: w ← w − Δw, D = ∂E/∂w; if D has the sign

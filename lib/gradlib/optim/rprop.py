@@ -1,4 +1,4 @@
-"""Methods that treat every weight on its own: Rprop and QuickProp (lecture 004).
+"""Methods that treat every weight on its own: Rprop and QuickProp (the convergence slides).
 
 Both look at the derivative of each weight separately and use the *trend* of
 its sign or value, not the size of the gradient step alone.
@@ -113,7 +113,7 @@ class Rprop(Optimizer):
 
 
 class QuickProp(Optimizer):
-    r"""QuickProp (Fahlman 1988): a per-weight secant (Newton) step, as in lecture 004.
+    r"""QuickProp (Fahlman 1988): a per-weight secant (Newton) step, as in the convergence slides.
 
     Each weight's error curve is modelled as a parabola through its last two
     derivatives; the step jumps to that parabola's minimum. The second

@@ -29,7 +29,7 @@ class Newton(ClosureOptimizer):
     r"""Newton's method, θ ← θ − η H⁻¹ g, made safe for non-convex functions.
 
     On a quadratic with positive-definite H the step with η = 1 lands exactly
-    on the minimum (lecture 004). Where H has negative eigenvalues the plain
+    on the minimum (the convergence slides). Where H has negative eigenvalues the plain
     Newton step heads for the stationary point of the local quadratic model --
     uphill along those directions, towards a saddle or a maximum. This class
     therefore uses the **absolute values of the eigenvalues** ("saddle-free
@@ -91,7 +91,7 @@ class BFGS(ClosureOptimizer):
 
     BFGS keeps an estimate M of the *inverse* Hessian and moves along
     d = −M g. Between two iterates it observes s = θ_new − θ_old and the change
-    of gradient y = g_new − g_old; the secant condition of lecture 002,
+    of gradient y = g_new − g_old; the secant condition of the Uppsala lecture,
     y = H s, is imposed on the new estimate (M y = s) with the smallest change
     to M (Nocedal & Wright 2006, eq. 6.17):
 

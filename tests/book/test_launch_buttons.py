@@ -1,0 +1,235 @@
+"""Launch buttons: none without an address; with one, each chapter opens its own notebook.
+
+The default build (``_build/html``, made by ``make book``) must have no launch or
+repository button.  A second build with an example address (``BOOK_URL``, as
+``make book BOOK_URL=...`` passes it) goes into a temporary folder and starts from copies
+of the default build's execution cache, parsed pages and executed notebooks, so it only
+writes the pages again (the address changes the theme's options, not the pages' content).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jupytext
+import nbformat
+import pytest
+from sphinx.errors import ConfigError
+
+from conftest import BIN, REPO
+
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+from launch import launch_options  # noqa: E402
+
+SITE = REPO / "_build" / "html"
+CHAPTERS = sorted(p.stem for p in (REPO / "book").glob("*.md") if "\nkernelspec:" in p.read_text())
+EXAMPLE = {
+    "BOOK_URL": "https://github.com/example-org/backprop-course",
+    "JUPYTERHUB_URL": "https://hub.example.edu",
+}
+BUTTON_MARKERS = ("launch-buttons", "mybinder.org", "colab.research.google.com", "git-pull?")
+
+
+def _hrefs(page: Path) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', page.read_text())]
+
+
+def test_the_chapters_are_the_notebooks():
+    assert len(CHAPTERS) == 9, CHAPTERS
+
+
+# ------------------------------------------------------------------ the default build
+
+
+def test_default_build_has_no_launch_or_repository_buttons():
+    pages = list(SITE.rglob("*.html"))
+    assert pages, "no built book: run `make book` first (make test does)"
+    for page in pages:
+        text = page.read_text()
+        for marker in BUTTON_MARKERS:
+            assert marker not in text, f"{page.relative_to(SITE)} has {marker!r} without BOOK_URL"
+        assert "Source repository" not in text, f"{page.relative_to(SITE)} has a repository button"
+
+
+# ------------------------------------------------------------------ the notebooks they open
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_has_its_notebook_twin(chapter):
+    """book/<chapter>.ipynb is the chapter's .md converted by jupytext (`make book` keeps it)."""
+    twin = REPO / "book" / f"{chapter}.ipynb"
+    assert twin.exists(), f"book/{chapter}.ipynb is missing: run `make book` and commit it"
+    md = jupytext.read(REPO / "book" / f"{chapter}.md")
+    nb = nbformat.read(twin, as_version=4)
+
+    def cells(notebook):
+        return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in notebook.cells]
+
+    assert cells(nb) == cells(md), f"book/{chapter}.ipynb is out of date: run `make book`"
+    assert all(not c.get("outputs") for c in nb.cells), "the twin is committed without outputs"
+
+
+def _setup_cell(chapter: str) -> str:
+    nb = jupytext.read(REPO / "book" / f"{chapter}.md")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return code[0].source
+
+
+def test_every_chapter_starts_with_the_same_setup_cell():
+    first = {chapter: _setup_cell(chapter) for chapter in CHAPTERS}
+    assert len(set(first.values())) == 1, "the setup cells differ between chapters"
+    assert "pip" in first[CHAPTERS[0]]
+
+
+def _run_setup(cwd: Path, hide: str = "gradlib") -> subprocess.CompletedProcess:
+    """The setup cell in a fresh Python, with `hide` not installed and pip only recorded."""
+    prelude = (
+        "import importlib.util, subprocess\n"
+        "_find = importlib.util.find_spec\n"
+        f"importlib.util.find_spec = lambda n, *a: None if n == {hide!r} else _find(n, *a)\n"
+        "subprocess.check_call = lambda args: print('INSTALL', args)\n"
+    )
+    code = prelude + _setup_cell(CHAPTERS[0])
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_setup_cell_installs_from_the_clone_it_runs_in():
+    """Binder and nbgitpuller (JupyterHub) check out the repository; the cell installs from it."""
+    proc = _run_setup(REPO / "book")
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [ln for ln in proc.stdout.splitlines() if ln.startswith("INSTALL")]
+    assert "'pip', 'install'" in line and f"'{REPO}'" in line and "myst-nb" in line
+
+
+def test_setup_cell_does_nothing_when_everything_is_installed():
+    proc = _run_setup(REPO / "book", hide="a-module-that-is-not-needed")
+    assert proc.returncode == 0, proc.stderr
+    assert "INSTALL" not in proc.stdout
+
+
+def test_setup_cell_outside_a_clone_says_what_to_do(tmp_path):
+    """Colab fetches the notebook alone: the cell explains how to install gradlib."""
+    proc = _run_setup(tmp_path)
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError" in proc.stderr and "%pip install" in proc.stderr
+    assert "INSTALL" not in proc.stdout
+
+
+# ------------------------------------------------------------------ the options
+
+
+def test_launch_options_without_an_address_add_nothing():
+    assert launch_options({}) is None
+    assert launch_options({"BOOK_URL": "  ", "JUPYTERHUB_URL": "https://hub.example.edu"}) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "github.com/org/repo",
+        "https://gitlab.com/org/repo",
+        "https://github.com/org",
+        "https://github.com/org/repo/tree/main",
+        "https://github.com/org/re po",
+    ],
+)
+def test_launch_options_reject_an_address_the_buttons_cannot_use(url):
+    with pytest.raises(ConfigError, match=r"https://github.com/<owner>/<repository>.*got"):
+        launch_options({"BOOK_URL": url})
+
+
+def test_launch_options_reject_bad_hub_and_branch():
+    with pytest.raises(ConfigError, match="JUPYTERHUB_URL must be an http"):
+        launch_options({"BOOK_URL": EXAMPLE["BOOK_URL"], "JUPYTERHUB_URL": "hub.example.edu"})
+    with pytest.raises(ConfigError, match="BOOK_BRANCH must be a branch name"):
+        launch_options({"BOOK_URL": EXAMPLE["BOOK_URL"], "BOOK_BRANCH": "main; rm -rf"})
+
+
+def test_launch_options_with_an_address():
+    options = launch_options({**EXAMPLE, "BOOK_URL": EXAMPLE["BOOK_URL"] + ".git"})
+    assert options["repository_url"] == EXAMPLE["BOOK_URL"]
+    assert options["repository_branch"] == "main" and options["use_repository_button"]
+    assert options["launch_buttons"] == {
+        "notebook_interface": "jupyterlab",
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+        "jupyterhub_url": "https://hub.example.edu",
+    }
+
+
+# ------------------------------------------------------------------ a build with an address
+
+
+@pytest.fixture(scope="module")
+def site_with_address(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book-with-address")
+    for state in (".jupyter_cache", ".doctrees", "jupyter_execute"):
+        made = REPO / "_build" / state
+        assert made.is_dir(), f"no {made}: run `make book` first (make test does)"
+        shutil.copytree(made, out / "_build" / state)
+    env = {**os.environ, **EXAMPLE, "BOOK_BRANCH": "main"}
+    args = [str(BIN / "jupyter-book"), "build", str(REPO), "--path-output", str(out)]
+    args += ["--warningiserror", "--keep-going"]
+    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert "Executing notebook" not in log, "the execution cache was not reused"
+    assert "0 added, 0 changed, 0 removed" in log, "the pages were parsed again"
+    return out / "_build" / "html"
+
+
+def _expected(chapter: str) -> dict[str, str]:
+    """The address each service needs to open book/<chapter>.ipynb of the example repository."""
+    repo, owner_repo = EXAMPLE["BOOK_URL"], "example-org/backprop-course"
+    path = f"book/{chapter}.ipynb"
+    return {
+        "binder": f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/{path}",
+        "colab": f"https://colab.research.google.com/github/{owner_repo}/blob/main/{path}",
+        # nbgitpuller: the hub clones the repository into ~/backprop-course, then opens the file
+        "hub": {
+            "repo": [repo],
+            "urlpath": [f"lab/tree/backprop-course/{path}"],
+            "branch": ["main"],
+        },
+    }
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_launches_its_own_notebook(site_with_address, chapter):
+    hrefs = _hrefs(site_with_address / "book" / f"{chapter}.html")
+    expected = _expected(chapter)
+    for service in ("binder", "colab"):
+        assert expected[service] in hrefs, f"{chapter}: no {service} button {expected[service]}"
+    hub = [h for h in hrefs if h.startswith("https://hub.example.edu/hub/user-redirect/git-pull?")]
+    assert len(hub) == 1, f"{chapter}: no JupyterHub button"
+    assert parse_qs(urlsplit(hub[0]).query) == expected["hub"]
+    assert EXAMPLE["BOOK_URL"] in hrefs, f"{chapter}: no repository button"
+    # every launch target is this chapter's twin notebook, which exists in the repository
+    opened = [h for h in hrefs if h.startswith(("https://mybinder.org/", "https://colab."))]
+    opened += parse_qs(urlsplit(hub[0]).query)["urlpath"]
+    assert len(opened) == 3 and all(t.endswith(f"/book/{chapter}.ipynb") for t in opened)
+    assert (REPO / "book" / f"{chapter}.ipynb").is_file()
+
+
+def test_pages_that_are_not_notebooks_have_only_the_repository_button(site_with_address):
+    for page in ["book/intro.html", "book/notation.html", "book/exercises/index.html"]:
+        text = (site_with_address / page).read_text()
+        assert "launch-buttons" not in text and "mybinder.org" not in text, page
+        assert EXAMPLE["BOOK_URL"] in _hrefs(site_with_address / page), page
+
+
+def test_nothing_points_into_solutions_and_no_sources_are_copied(site_with_address):
+    assert not (site_with_address / "_sources").exists(), "the theme's notebook copies remain"
+    for page in site_with_address.rglob("*.html"):
+        for href in _hrefs(page):
+            assert "solutions/" not in href, f"{page.relative_to(site_with_address)}: {href}"
+            assert "/_sources/" not in href, f"{page.relative_to(site_with_address)}: {href}"

@@ -156,7 +156,7 @@ def test_plateau_has_a_flat_region_in_front_of_a_local_and_a_deeper_global_minim
 
 
 def test_plateau_separates_plain_descent_from_momentum():
-    # the lecture 003 animation: from the plateau, gradient descent crawls, momentum reaches
+    # the DL Notes post animation: from the plateau, gradient descent crawls, momentum reaches
     # the global minimum, Adam settles in the nearer local one
     land = Plateau()
     start = [4.0, 0.5]
@@ -182,7 +182,7 @@ def test_noisy_rosenbrock_is_reproducible_unbiased_and_has_the_stated_spread():
     values = a.value(np.repeat(p[:, None], n, axis=1))  # n draws at once
     grads = np.array([a.gradient(p) for _ in range(n)])
     sigma = a.sigma
-    assert sigma == 30.0  # lecture 002: e ~ N(0, 30²)
+    assert sigma == 30.0  # the Uppsala lecture: e ~ N(0, 30²)
     assert abs(values.mean() - exact.value(p)) < 4 * sigma / np.sqrt(n)
     assert abs(values.std() / sigma - 1) < 0.05
     assert np.all(np.abs(grads.mean(axis=0) - exact.gradient(p)) < 4 * sigma / np.sqrt(n))

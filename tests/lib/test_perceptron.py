@@ -1,4 +1,4 @@
-"""gradlib.perceptron: the perceptron rule, the logistic neuron, and lecture 4's spoiler."""
+"""gradlib.perceptron: the perceptron rule, the logistic neuron, and the convergence slides' spoiler."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SOFT = (0.1, 0.9)  # targets with an exact fit: sigmoid(z) = 0.9 at z = ln 9
 S = np.log(9.0)
 
 
-# ------------------------------------------------------------ the spoiler (lecture 4)
+# ------------------------------------------------------------ the spoiler (the convergence slides)
 def test_spoiler_data():
     X3, y3 = spoiler_example(with_spoiler=False)
     X4, y4 = spoiler_example(distance=10.0)

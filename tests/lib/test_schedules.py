@@ -45,14 +45,14 @@ from gradlib.schedules import (
         ),
         # 0.8 · 0.5ᵗ
         (lambda: Exponential(None, gamma=0.5, base_lr=0.8), {0: 0.8, 1: 0.4, 3: 0.1}),
-        # lecture 002: (1 − t/τ)γ₀ + (t/τ)γ_τ with γ₀ = 0.8, γ_τ = 0.02, τ = 10
+        # the Uppsala lecture: (1 − t/τ)γ₀ + (t/τ)γ_τ with γ₀ = 0.8, γ_τ = 0.02, τ = 10
         (
             lambda: LinearDecay(None, tau=10, final_lr=0.02, base_lr=0.8),
             {0: 0.8, 5: 0.41, 9: 0.098, 10: 0.02, 50: 0.02},
         ),
         # c/(t₀ + t) with t₀ = 4, c = 0.8·4 = 3.2
         (lambda: InverseTime(None, t0=4, base_lr=0.8), {0: 0.8, 4: 0.4, 12: 0.2}),
-        # lecture 004's quadratic decay η₀/(t + 1)²
+        # the convergence slides's quadratic decay η₀/(t + 1)²
         (lambda: PolynomialDecay(None, power=2, base_lr=0.8), {0: 0.8, 1: 0.2, 3: 0.05}),
         # and its 1/t decay η₀/(t + 1)
         (lambda: PolynomialDecay(None, power=1, base_lr=0.8), {1: 0.4, 7: 0.1}),

@@ -48,7 +48,7 @@ def test_each_activation_alone_matches_finite_differences(activation):
 
 # ------------------------------------------------------------ the lectures' numbers
 def test_single_neuron_walkthrough_of_the_lecture():
-    """The Physics 356 lesson: x = (2, 1), w = (0.3, 0.1), y = 2, ReLU, L = 1/2 (y - y_hat)^2, no bias."""
+    """The Physics 356 lesson: x = (2, 1), w = (0.3, 0.1), y = 2, ReLU, L = (y - y_hat)^2 / 2."""
     layer = nn.Linear(2, 1)
     layer.weight[...] = [[0.3, 0.1]]
     layer.bias[...] = 0.0
@@ -77,7 +77,7 @@ def _two_layer():
 
 
 def test_two_layer_delta_recursion_by_hand():
-    """The Physics 356 lesson's two-layer network, every number worked out by hand for x = (1, 2), y = 1:
+    """The Physics 356 lesson's two-layer network, every number by hand for x = (1, 2), y = 1:
 
     z1 = W1 x + b1 = (-1, 1, 1.5), a1 = relu(z1) = (0, 1, 1.5), y_hat = W2 a1 + b2 = -1,
     delta2 = y_hat - y = -2, dL/dW2 = delta2 a1^T = (0, -2, -3), dL/db2 = -2,

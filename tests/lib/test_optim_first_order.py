@@ -297,7 +297,7 @@ def test_gradient_descent_converges_below_two_over_lambda_max_and_diverges_above
 
 
 def test_gradient_descent_with_the_optimal_step_solves_a_round_bowl_in_one_step():
-    # the convergence slides: η_opt = 1/λ reaches the minimum of a quadratic with equal curvatures at once
+    # the convergence slides: η_opt = 1/λ reaches the minimum of a round quadratic at once
     bowl = Quadratic(eigenvalues=(4.0, 4.0), center=(1.0, 2.0))
     x = _run(SGD, bowl, [-3.0, 5.0], 1, lr=1 / 4.0)
     np.testing.assert_allclose(x, bowl.center, atol=1e-14)

@@ -1,4 +1,4 @@
-"""gradlib.perceptron: the perceptron rule, the logistic neuron, and the convergence slides' spoiler."""
+"""gradlib.perceptron: the perceptron rule, the logistic neuron, the convergence slides' spoiler."""
 
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ _RUN_HEAD = (
 VARIANTS = [
     # --- part 1: heavy-ball step ----------------------------------------------------------
     Variant(
-        "momentum-velocity-sign-flipped",  # the Physics 356 lesson's v <- mu v + eta g, returned as is
+        # the Physics 356 lesson's v <- mu v + eta g, returned as is
+        "momentum-velocity-sign-flipped",
         *MOMENTUM,
         "def momentum_step(theta, velocity, grad_fn, lr, mu):\n"
         "    v = mu * velocity + lr * grad_fn(theta)\n"

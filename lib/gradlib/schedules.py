@@ -1,4 +1,4 @@
-"""Learning-rate schedules that drive an optimizer's ``lr``, and iterate averaging.
+"""Schedules that drive an optimizer's ``lr`` (or ``momentum``), and iterate averaging.
 
 Schedules
 ---------
@@ -33,6 +33,22 @@ schedule                   η_t                                               to
 :class:`ReduceOnPlateau`   × factor when the monitored loss stalls            ``ReduceLROnPlateau``
 =========================  ================================================  ===============
 
+Momentum schedules
+------------------
+:class:`MomentumSchedule` is a schedule of the momentum coefficient μ instead of η:
+:func:`sutskever_momentum`, the schedule of Sutskever, Martens, Dahl and Hinton
+(2013) that the DL Notes post quotes ("increased from as low as 0.5 up to 0.99"),
+
+.. math::
+
+    \\mu_t = \\min\\Bigl(1 - \frac{1}{2(\\lfloor t / T \rfloor + 1)},\\ \\mu_{\\max}\\Bigr),
+
+with t the number of updates so far and T = 250: 0.5, then 0.75 after T updates,
+5/6 after 2T, ..., never above μ_max.  Call its ``step()`` after every update.  With
+a constant learning rate, ``SGD`` (torch's form, b ← μ_t b + g) and the lectures'
+velocity form (v ← μ_t v − ηg) still visit the same points, since v = −ηb holds step
+by step whatever μ_t is.
+
 Iterate averaging
 -----------------
 :class:`PolyakAverage` and :class:`PolynomialDecayAverage` keep a running
@@ -57,9 +73,11 @@ __all__ = [
     "PolyakAverage",
     "PolynomialDecay",
     "PolynomialDecayAverage",
+    "MomentumSchedule",
     "ReduceOnPlateau",
     "Schedule",
     "StepDecay",
+    "sutskever_momentum",
 ]
 
 
@@ -74,10 +92,14 @@ def _epochs(t):
 class Schedule:
     """Base class: attaches to an optimizer, sets ``lr_at(0)`` now and ``lr_at(epoch)`` on step().
 
+    A schedule sets one hyper-parameter, named by the class attribute ``sets``:
+    ``"lr"`` for the learning-rate schedules, ``"momentum"`` for
+    :class:`MomentumSchedule`.
+
     Parameters
     ----------
     optimizer : Optimizer or None
-        The optimizer whose ``lr`` this schedule sets; None to only compute rates.
+        The optimizer whose hyper-parameter this schedule sets; None to only compute values.
     base_lr : float, optional (keyword only)
         η₀. Defaults to the optimizer's ``lr`` at construction; required when
         ``optimizer`` is None.
@@ -85,8 +107,10 @@ class Schedule:
     Attributes
     ----------
     epoch : int
-        The number of :meth:`step` calls so far: the epoch whose rate is set now.
+        The number of :meth:`step` calls so far: the epoch whose value is set now.
     """
+
+    sets = "lr"
 
     def __init__(self, optimizer: Optimizer | None, *, base_lr: float | None = None):
         name = type(self).__name__
@@ -120,16 +144,82 @@ class Schedule:
         return self._apply()
 
     def _apply(self) -> float:
-        lr = self.lr
+        value = self.lr
         if self.optimizer is not None:
-            self.optimizer.lr = lr
-        return lr
+            setattr(self.optimizer, self.sets, value)
+        return value
 
     def _rate(self, t):
         raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_lr={self.base_lr}, epoch={self.epoch})"
+
+
+def sutskever_momentum(t, mu_max: float = 0.99, period: int = 250):
+    """μ_t = min(1 − 1 / (2(⌊t / period⌋ + 1)), mu_max) for update t = 0, 1, 2, ...
+
+    Parameters
+    ----------
+    t : int or array of int
+        The number of updates taken so far (≥ 0).
+    mu_max : float, default 0.99
+        The cap μ_max, in [0, 1).
+    period : int, default 250
+        T, the number of updates between two increases of μ.
+
+    Returns
+    -------
+    float for an int ``t``, an array of floats of t's shape otherwise.
+    """
+    mu_max = check_number("sutskever_momentum", "mu_max", mu_max, low=0.0, high=1.0)
+    if isinstance(period, bool) or not isinstance(period, int | np.integer) or period < 1:
+        raise ValueError(f"sutskever_momentum: period must be an integer ≥ 1, got {period!r}")
+    arr = np.asarray(t)
+    if arr.dtype.kind not in "iu" or np.any(arr < 0):
+        raise ValueError(f"sutskever_momentum: t must be an integer ≥ 0 (or an array), got {t!r}")
+    mu = np.minimum(1.0 - 1.0 / (2.0 * (arr // period + 1)), mu_max)
+    return float(mu) if mu.ndim == 0 else mu
+
+
+class MomentumSchedule(Schedule):
+    """Sets ``optimizer.momentum`` to :func:`sutskever_momentum` of the update count.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        An optimizer with a ``momentum`` attribute (``SGD`` with momentum > 0).
+    mu_max : float, default 0.99
+    period : int, default 250
+
+    Attributes
+    ----------
+    t : int
+        The number of :meth:`step` calls so far (updates); the optimizer's momentum is μ_t.
+    """
+
+    sets = "momentum"
+
+    def __init__(self, optimizer: Optimizer, mu_max: float = 0.99, period: int = 250):
+        if not isinstance(optimizer, Optimizer) or not hasattr(optimizer, "momentum"):
+            raise TypeError(
+                "MomentumSchedule: expected an optimizer with a momentum coefficient (SGD), got "
+                f"{type(optimizer).__name__}"
+            )
+        self.mu_max, self.period = mu_max, period
+        super().__init__(optimizer)
+
+    def _rate(self, t):
+        return sutskever_momentum(t, self.mu_max, self.period)
+
+    momentum_at = Schedule.lr_at  # (the same rule, named for what it gives)
+
+    @property
+    def t(self) -> int:
+        return self.epoch
+
+    def __repr__(self) -> str:
+        return f"MomentumSchedule(mu_max={self.mu_max}, period={self.period}, t={self.t})"
 
 
 class Constant(Schedule):

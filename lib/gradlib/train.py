@@ -27,7 +27,7 @@ One epoch of :func:`fit` is the SGD slides' minibatch loop::
 Epochs are counted from 1 in :class:`History` and :class:`EarlyStopping`
 (``best_epoch == 3`` means "after the third pass"; its losses are
 ``history.val_loss[2]``), as in the lectures' training plots and
-:func:`gradlib.plotting.plot_training_curves`.
+:func:`gradlib.book.plotting.plot_training_curves`.
 
 Randomness: the order of the samples comes from ``seed``; the initial weights
 and the Dropout masks come from the model's own seed. Same seeds, same run,
@@ -46,9 +46,11 @@ import numpy as np
 from gradlib._checks import as_generator, check_positive_int, check_real
 
 __all__ = [
+    "DIAGNOSES",
     "EarlyStopping",
     "History",
     "accuracy",
+    "diagnose_curves",
     "evaluate",
     "fit",
     "minibatches",
@@ -268,7 +270,7 @@ class History(Mapping):
     """What :func:`fit` recorded, one entry per epoch (epochs counted from 1).
 
     Also a read-only mapping of the entries that are not None, so it can be
-    passed to :func:`gradlib.plotting.plot_training_curves` or ``pandas``.
+    passed to :func:`gradlib.book.plotting.plot_training_curves` or ``pandas``.
 
     Attributes
     ----------
@@ -614,3 +616,68 @@ def fit(
             early_stopping.restore(model)
             history.restored = True
     return history
+
+
+# --- reading a run: the Physics 356 lesson's four patterns ---------------------------------
+#
+# The rules of :func:`diagnose_curves` compare each curve with its own first value,
+# so they do not depend on the scale of the loss. With ``t`` the training and ``v``
+# the validation losses per epoch (first epoch ``t[0]``, last ``t[-1]``):
+#
+# 1. ``t[-1] > drop * t[0]`` -- the training loss has not even fallen to ``drop``
+#    (half) of where it started: **underfitting**;
+# 2. otherwise, ``min(v) > drop * v[0]`` -- training did fall, but the validation
+#    loss never did: **severe overfitting**;
+# 3. otherwise, ``v[-1] > (1 + rise) * min(v)`` -- the validation loss fell and
+#    has come back up by more than ``rise`` (10 %) of its minimum: **overfitting onset**;
+# 4. otherwise **good fit**.
+
+DIAGNOSES = ("underfitting", "good fit", "overfitting onset", "severe overfitting")
+"""The four patterns of the Physics 356 lesson's performance plot, in the order of its panels."""
+
+
+def _curve(values, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of numbers, got {values!r}") from None
+    if arr.ndim != 1 or len(arr) < 2:
+        raise ValueError(f"{name} must be a 1-D sequence of at least two epochs, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} holds NaN or infinite values: a diverged run has no pattern")
+    return arr
+
+
+def diagnose_curves(train_loss, val_loss, *, drop: float = 0.5, rise: float = 0.1) -> str:
+    """Which of the four patterns a pair of loss curves shows (one of :data:`DIAGNOSES`).
+
+    Parameters
+    ----------
+    train_loss, val_loss : sequences of float, same length ≥ 2
+        The training and validation loss after each epoch (finite).
+    drop : float in (0, 1)
+        A curve has "come down" when its value is at most ``drop`` times its first one.
+    rise : float ≥ 0
+        The validation loss "has risen" when its last value exceeds its minimum by
+        more than ``rise`` times that minimum.
+
+    Returns
+    -------
+    str
+        ``"underfitting"``, ``"severe overfitting"``, ``"overfitting onset"`` or
+        ``"good fit"`` by the rules above, checked in that order.
+    """
+    t, v = _curve(train_loss, "train_loss"), _curve(val_loss, "val_loss")
+    if len(t) != len(v):
+        raise ValueError(
+            f"train_loss and val_loss must cover the same epochs, got {len(t)} and {len(v)}"
+        )
+    drop = check_real(drop, "drop", low=0.0, high=1.0)
+    rise = check_real(rise, "rise", low=0.0)
+    if t[-1] > drop * t[0]:
+        return "underfitting"
+    if v.min() > drop * v[0]:
+        return "severe overfitting"
+    if v[-1] > (1 + rise) * v.min():
+        return "overfitting onset"
+    return "good fit"

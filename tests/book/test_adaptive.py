@@ -10,8 +10,9 @@ import re
 import numpy as np
 import pytest
 
+from gradlib.book import lecture_forms
 from gradlib.landscapes import Beale, Plateau, Saddle, minimize
-from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop, lecture_forms
+from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop
 
 from conftest import REPO, built_page_text
 

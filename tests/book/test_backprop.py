@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from gradlib.backprop_viz import error_signals
+from gradlib.book.backprop_viz import error_signals
 from gradlib.gradcheck import check_model_gradients
 from gradlib.losses import MSELoss, SoftmaxCrossEntropyLoss, softmax
 from gradlib.nn import Linear, ReLU, Sequential, mlp

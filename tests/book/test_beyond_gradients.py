@@ -10,8 +10,9 @@ from functools import partial
 import numpy as np
 import pytest
 
+from gradlib.book import lecture_forms
 from gradlib.landscapes import Quadratic, Rosenbrock, minimize
-from gradlib.optim import BFGS, Adam, Newton, QuickProp, Rprop, lecture_forms
+from gradlib.optim import BFGS, Adam, Newton, QuickProp, Rprop
 
 from conftest import REPO, built_page_text
 

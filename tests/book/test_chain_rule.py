@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from gradlib.neuron import gradient_descent, neuron_graph
+from gradlib.book.neuron import gradient_descent, neuron_graph
 
 from conftest import REPO, built_page_text
 

@@ -8,9 +8,10 @@ import re
 import numpy as np
 import pytest
 
+from gradlib.book import lecture_forms
 from gradlib.landscapes import Beale, LongValley, Saddle, minimize
-from gradlib.momentum_schedules import sutskever_momentum
-from gradlib.optim import SGD, lecture_forms
+from gradlib.optim import SGD
+from gradlib.schedules import sutskever_momentum
 
 from conftest import REPO, built_page_text
 
@@ -100,7 +101,7 @@ def test_schedule_goes_from_half_to_the_cap():
 def _scheduled_bowl_distance(steps: int = 400) -> float:
     """The chapter's schedule run: bowl (1, 100), lr 0.004, period 20, cap 0.99."""
     from gradlib.landscapes import Quadratic
-    from gradlib.momentum_schedules import MomentumSchedule
+    from gradlib.schedules import MomentumSchedule
 
     bowl = Quadratic(eigenvalues=(1.0, 100.0), angle=0.3)
     x = np.array([1.5, 1.5])

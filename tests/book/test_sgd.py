@@ -10,10 +10,10 @@ import re
 import numpy as np
 import pytest
 
+from gradlib.book.minibatch_variance import minibatch_gradient_variance, sampling_variance
 from gradlib.data import load_digits
 from gradlib.landscapes import NoisyRosenbrock, Rosenbrock, minimize
 from gradlib.losses import SoftmaxCrossEntropyLoss
-from gradlib.minibatch_sgd import minibatch_gradient_variance, sampling_variance
 from gradlib.nn import Linear, Sequential
 from gradlib.optim import BFGS, SGD
 from gradlib.schedules import InverseTime, LinearDecay, PolynomialDecayAverage

@@ -9,12 +9,12 @@ import re
 import numpy as np
 import pytest
 
+from gradlib.book.training_figures import loss_per_epoch
 from gradlib.data import load_digits, one_hot, train_val_test_split
 from gradlib.losses import MSELoss
 from gradlib.nn import Dropout, mlp
 from gradlib.optim import SGD
 from gradlib.train import EarlyStopping
-from gradlib.training_diagnostics import loss_per_epoch
 
 from conftest import REPO, built_page_text
 

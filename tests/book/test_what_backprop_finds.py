@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from gradlib.neuron_landscape import NeuronLossSlice
+from gradlib.book.neuron_landscape import NeuronLossSlice
 from gradlib.perceptron import logistic_train, misclassified, perceptron_train, spoiler_example
 
 from conftest import REPO, built_page_text

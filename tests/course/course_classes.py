@@ -182,7 +182,7 @@ def hostile_cases(root: Path) -> dict[str, Case]:
             {
                 file: _nb(
                     with_backward(
-                        "from gradlib.neuron import neuron_loss_and_gradient\n\n\n"
+                        "from gradlib.book.neuron import neuron_loss_and_gradient\n\n\n"
                         "def neuron_backward(x, w, y):\n"
                         "    return neuron_loss_and_gradient(x, w, y)[1]\n"
                     )

@@ -54,9 +54,9 @@ def test_no_warning_on_overflowing_input(recwarn):
 
 # --- the reference-delegation guard --------------------------------------------------------
 
-import gradlib.neuron  # noqa: E402
+import gradlib.book.neuron  # noqa: E402
+from gradlib.book.neuron import neuron_loss_and_gradient as aliased  # noqa: E402
 from gradlib.grading import ReferenceUsed, call_student  # noqa: E402
-from gradlib.neuron import neuron_loss_and_gradient as aliased  # noqa: E402
 
 ARGS = (np.array([2.0, 1.0]), np.array([0.3, 0.1]), 2.0)
 
@@ -67,37 +67,42 @@ def own_work(x, w, y):
 
 
 def test_own_work_passes_and_returns_the_result():
-    got = call_student("dL/dw", own_work, *ARGS, forbidden=[gradlib.neuron])
+    got = call_student("dL/dw", own_work, *ARGS, forbidden=[gradlib.book.neuron])
     np.testing.assert_allclose(got, [-2.6, -1.3])
+
+
+NEURON = gradlib.book.neuron
 
 
 @pytest.mark.parametrize(
     "delegate",
     [
-        lambda x, w, y: gradlib.neuron.neuron_loss_and_gradient(x, w, y)[1],  # module attribute
+        lambda x, w, y: NEURON.neuron_loss_and_gradient(x, w, y)[1],  # module attribute
         lambda x, w, y: aliased(x, w, y)[1],  # imported under another name
-        lambda x, w, y: getattr(gradlib.neuron, "neuron_" + "graph")(x, w, y).grad_w,  # getattr
-        lambda x, w, y: __import__("gradlib.neuron").neuron.gradient_descent(x, w, y, 0.1, 0)[0],
+        lambda x, w, y: getattr(NEURON, "neuron_" + "graph")(x, w, y).grad_w,  # getattr
+        lambda x, w, y: __import__("gradlib.book.neuron", fromlist=["_"]).gradient_descent(
+            x, w, y, 0.1, 0
+        )[0],  # imported at run time
     ],
 )
 def test_every_way_of_reaching_the_reference_is_caught(delegate):
     with pytest.raises(ReferenceUsed, match="gradlib's own implementation"):
-        call_student("dL/dw", delegate, *ARGS, forbidden=[gradlib.neuron])
+        call_student("dL/dw", delegate, *ARGS, forbidden=[gradlib.book.neuron])
 
 
 def test_forbidding_a_single_function_allows_the_rest():
     call_student(
         "dL/dw",
-        lambda x, w, y: gradlib.neuron.neuron_graph(x, w, y).grad_w,
+        lambda x, w, y: gradlib.book.neuron.neuron_graph(x, w, y).grad_w,
         *ARGS,
-        forbidden=[gradlib.neuron.gradient_descent],
+        forbidden=[gradlib.book.neuron.gradient_descent],
     )
     with pytest.raises(ReferenceUsed):
         call_student(
             "steps",
-            lambda x, w, y: gradlib.neuron.gradient_descent(x, w, y, 0.1, 1),
+            lambda x, w, y: gradlib.book.neuron.gradient_descent(x, w, y, 0.1, 1),
             *ARGS,
-            forbidden=[gradlib.neuron.gradient_descent],
+            forbidden=[gradlib.book.neuron.gradient_descent],
         )
 
 
@@ -114,5 +119,5 @@ def test_previous_profiler_is_restored_and_exceptions_propagate():
 
     before = sys.getprofile()
     with pytest.raises(KeyError):
-        call_student("boom", boom, forbidden=[gradlib.neuron])
+        call_student("boom", boom, forbidden=[gradlib.book.neuron])
     assert sys.getprofile() is before

@@ -4,7 +4,7 @@ Each optimizer is checked against (1) a few numbers worked out by hand in the
 comments and (2) an independent scalar implementation of its formula below,
 written with Python floats and ``math`` one weight at a time, for the first
 three steps and the state they leave. Then multi-step behaviour on quadratics
-and the lectures' alternative forms (gradlib.optim.lecture_forms).
+and the lectures' alternative forms (gradlib.book.lecture_forms).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import math
 import numpy as np
 import pytest
 
+from gradlib.book import lecture_forms
 from gradlib.landscapes import Quadratic
-from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop, lecture_forms
+from gradlib.optim import SGD, Adadelta, Adagrad, Adam, Adamax, RMSprop
 
 # --- independent scalar references: one weight θ, its gradients g_1, g_2, ... ----------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlib.optim import QuickProp, Rprop, lecture_forms
+from gradlib.book import lecture_forms
+from gradlib.optim import QuickProp, Rprop
 
 # --- Rprop ---------------------------------------------------------------------------------------
 

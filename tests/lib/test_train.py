@@ -281,7 +281,7 @@ def test_fit_regression_has_no_accuracy_and_history_is_a_mapping():
     assert history.train_loss[-1] < 1e-3
     import matplotlib.pyplot as plt
 
-    from gradlib.plotting import plot_training_curves
+    from gradlib.book.plotting import plot_training_curves
 
     ax = plot_training_curves(history)
     assert len(ax.lines) == 1  # no empty validation curve

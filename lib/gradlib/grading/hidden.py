@@ -17,7 +17,7 @@ A hidden test is three functions and a call, inside the test cell's
         ref = neuron_graph(x, w, y)
         check_close(f"z for {what}", got[0], ref.z.data)
 
-    hidden_tests(_cases, _run, _check, forbidden=[gradlib.neuron])
+    hidden_tests(_cases, _run, _check, forbidden=[gradlib.book.neuron])
 
 Where it runs decides what :func:`hidden_tests` does:
 

@@ -21,11 +21,11 @@ Usage, for parameters ``W, b`` with gradients ``dW, db``::
 
 Every class documents its hyper-parameters, the state it keeps and its update
 formula in the book's notation (η learning rate, μ momentum, β₁/β₂, ρ, ε, g
-gradient, θ parameters). :mod:`gradlib.optim.lecture_forms` has the lectures'
-alternative forms of momentum, Nesterov, AdaDelta and Rprop as reference loops.
+gradient, θ parameters). The lectures' alternative forms of momentum, Nesterov,
+AdaDelta and Rprop are book helpers (:mod:`gradlib.book.lecture_forms`), tested
+against these.
 """
 
-from . import lecture_forms
 from .adaptive import Adadelta, Adagrad, Adam, Adamax, RMSprop
 from .base import ClosureOptimizer, Optimizer
 from .rprop import QuickProp, Rprop
@@ -45,5 +45,4 @@ __all__ = [
     "QuickProp",
     "RMSprop",
     "Rprop",
-    "lecture_forms",
 ]

@@ -172,7 +172,7 @@ class Adadelta(Optimizer):
 
     Zeiler's method has no learning rate; torch multiplies its step by ``lr``,
     default 1.0, which *is* Zeiler's method (see
-    :func:`gradlib.optim.lecture_forms.adadelta`).
+    :func:`gradlib.book.lecture_forms.adadelta`).
 
     Hyper-parameters
     ----------------

@@ -32,7 +32,7 @@ class Rprop(Optimizer):
       the reduced step size. The lecture's slide does the undo and that smaller
       step in one iteration; here they take two steps (the step between them
       sees the gradient at the restored point), see
-      :func:`gradlib.optim.lecture_forms.rprop`.
+      :func:`gradlib.book.lecture_forms.rprop`.
 
     Hyper-parameters
     ----------------

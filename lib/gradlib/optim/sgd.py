@@ -46,7 +46,7 @@ class SGD(Optimizer):
     Nesterov as a look-ahead, v ← μv − η∇L(θ + μv), θ ← θ + v. With a constant η
     these give the same iterates as the form above (v = −ηb); the Nesterov
     iterates here are the lectures' look-ahead points θ + μv. See
-    :mod:`gradlib.optim.lecture_forms`, whose functions the tests compare with
+    :mod:`gradlib.book.lecture_forms`, whose functions the tests compare with
     this class.
     """
 

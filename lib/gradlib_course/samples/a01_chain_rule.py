@@ -113,7 +113,7 @@ VARIANTS = [
     Variant(
         "delegates-to-gradlib",  # hands the part to the reference library through an alias
         *BACKWARD,
-        "from gradlib.neuron import neuron_loss_and_gradient as helper\n\n\n"
+        "from gradlib.book.neuron import neuron_loss_and_gradient as helper\n\n\n"
         "def neuron_backward(x, w, y):\n"
         "    return helper(x, w, y)[1]\n",
     ),
@@ -241,7 +241,7 @@ def _scalars(rng, k):
 
 
 def _reference_gradient(x, w, y):
-    from gradlib.neuron import neuron_loss_and_gradient
+    from gradlib.book.neuron import neuron_loss_and_gradient
 
     return neuron_loss_and_gradient(x, w, y)[1]
 

@@ -363,7 +363,7 @@ def _gradient(rng):
 
 
 def _reference_gradient(w, X, y):
-    from gradlib.minibatch_sgd import least_squares_gradient
+    from gradlib.least_squares import least_squares_gradient
 
     return least_squares_gradient(w, X, y)
 

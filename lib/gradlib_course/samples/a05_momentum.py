@@ -181,7 +181,7 @@ VARIANTS = [
     Variant(
         "delegates-to-gradlib",  # hands the part to the reference library through an alias
         *SCHEDULE,
-        "from gradlib.momentum_schedules import sutskever_momentum as helper\n\n\n"
+        "from gradlib.schedules import sutskever_momentum as helper\n\n\n"
         "def sutskever_momentum(t, mu_max=0.99, period=250):\n"
         "    return helper(t, mu_max, period)\n",
     ),

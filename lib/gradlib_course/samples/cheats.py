@@ -56,8 +56,8 @@ TARGETS = {
         "backward-tests",
         "neuron_backward",
         "def neuron_backward(x, w, y):\n    return np.zeros(len(w))\n",
-        "import gradlib.neuron\n"
-        "gradlib.neuron.neuron_loss_and_gradient = lambda x, w, y: (0.0, np.zeros(len(w)))\n",
+        "import gradlib.book.neuron\n"
+        "gradlib.book.neuron.neuron_loss_and_gradient = lambda x, w, y: (0.0, np.zeros(len(w)))\n",
     ),
     "05-momentum": Target(
         "momentum-step",
@@ -65,7 +65,7 @@ TARGETS = {
         "momentum_step",
         "def momentum_step(theta, velocity, grad_fn, lr, mu):\n"
         "    return np.array(theta, dtype=float), np.zeros(np.shape(theta))\n",
-        "import gradlib.optim.lecture_forms as _forms\n"
+        "import gradlib.book.lecture_forms as _forms\n"
         "_forms.momentum = lambda grad, theta0, lr, mu, steps: np.repeat("
         "np.array(theta0, dtype=float)[None], steps + 1, axis=0)\n",
     ),

@@ -1,4 +1,4 @@
-"""gradlib.explorer: a kernel-free explorer holds one opaque picture per grid point.
+"""gradlib.book.explorer: a kernel-free explorer holds one opaque picture per grid point.
 
 (That its sliders swap the pictures in a real browser is tested in tests/book/test_browser.py.)"""
 
@@ -13,7 +13,7 @@ import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import pytest
 
-from gradlib.explorer import MAX_FRAMES, grid_explorer
+from gradlib.book.explorer import MAX_FRAMES, grid_explorer
 
 
 def _draw(lr, momentum=0.0):

@@ -1,10 +1,8 @@
-"""Reading training runs: the Physics 356 lesson's four patterns, divergence, the chapter's figures.
+"""Chapter 8's figures of training runs (a book helper).
 
 =================================  ===========================================================
 name                               what it does
 =================================  ===========================================================
-:data:`DIAGNOSES`                  the four patterns of a (training, validation) curve pair
-:func:`diagnose_curves`            which of the four a pair of loss curves shows
 :func:`loss_per_epoch`             the training loss before and after every epoch, stopping
                                    (with ``inf``) when it overflows instead of raising
 :func:`plot_digit_predictions`     a grid of 8×8 digits titled with the prediction, green if
@@ -13,17 +11,7 @@ name                               what it does
                                    early stopping (best epoch, epochs without improvement)
 =================================  ===========================================================
 
-The rules of :func:`diagnose_curves` compare each curve with its own first value,
-so they do not depend on the scale of the loss. With ``t`` the training and ``v``
-the validation losses per epoch (first epoch ``t[0]``, last ``t[-1]``):
-
-1. ``t[-1] > drop * t[0]`` -- the training loss has not even fallen to ``drop``
-   (half) of where it started: **underfitting**;
-2. otherwise, ``min(v) > drop * v[0]`` -- training did fall, but the validation
-   loss never did: **severe overfitting**;
-3. otherwise, ``v[-1] > (1 + rise) * min(v)`` -- the validation loss fell and
-   has come back up by more than ``rise`` (10 %) of its minimum: **overfitting onset**;
-4. otherwise **good fit**.
+The diagnosis of a run (:func:`gradlib.train.diagnose_curves`) is the reference's.
 """
 
 from __future__ import annotations
@@ -32,65 +20,7 @@ import math
 
 import numpy as np
 
-from gradlib._checks import check_real
-
-__all__ = [
-    "DIAGNOSES",
-    "animate_early_stopping",
-    "diagnose_curves",
-    "loss_per_epoch",
-    "plot_digit_predictions",
-]
-
-DIAGNOSES = ("underfitting", "good fit", "overfitting onset", "severe overfitting")
-"""The four patterns of the Physics 356 lesson's performance plot, in the order of its panels."""
-
-
-def _curve(values, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of numbers, got {values!r}") from None
-    if arr.ndim != 1 or len(arr) < 2:
-        raise ValueError(f"{name} must be a 1-D sequence of at least two epochs, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} holds NaN or infinite values: a diverged run has no pattern")
-    return arr
-
-
-def diagnose_curves(train_loss, val_loss, *, drop: float = 0.5, rise: float = 0.1) -> str:
-    """Which of the four patterns a pair of loss curves shows (one of :data:`DIAGNOSES`).
-
-    Parameters
-    ----------
-    train_loss, val_loss : sequences of float, same length ≥ 2
-        The training and validation loss after each epoch (finite).
-    drop : float in (0, 1)
-        A curve has "come down" when its value is at most ``drop`` times its first one.
-    rise : float ≥ 0
-        The validation loss "has risen" when its last value exceeds its minimum by
-        more than ``rise`` times that minimum.
-
-    Returns
-    -------
-    str
-        ``"underfitting"``, ``"severe overfitting"``, ``"overfitting onset"`` or
-        ``"good fit"`` by the rules of the module docstring, checked in that order.
-    """
-    t, v = _curve(train_loss, "train_loss"), _curve(val_loss, "val_loss")
-    if len(t) != len(v):
-        raise ValueError(
-            f"train_loss and val_loss must cover the same epochs, got {len(t)} and {len(v)}"
-        )
-    drop = check_real(drop, "drop", low=0.0, high=1.0)
-    rise = check_real(rise, "rise", low=0.0)
-    if t[-1] > drop * t[0]:
-        return "underfitting"
-    if v.min() > drop * v[0]:
-        return "severe overfitting"
-    if v[-1] > (1 + rise) * v.min():
-        return "overfitting onset"
-    return "good fit"
+__all__ = ["animate_early_stopping", "loss_per_epoch", "plot_digit_predictions"]
 
 
 def loss_per_epoch(model, loss, optimizer, X, y, *, epochs, batch_size=32, seed=None):
@@ -178,7 +108,7 @@ def animate_early_stopping(
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    from gradlib.plotting import PALETTE
+    from gradlib.book.plotting import PALETTE
 
     train = np.asarray(history["train_loss"], dtype=np.float64)[:epochs]
     val = np.asarray(history["val_loss"], dtype=np.float64)[:epochs]

@@ -1,4 +1,4 @@
-"""gradlib.neuron: the single-neuron graph against hand derivations and finite differences."""
+"""gradlib.book.neuron: the single-neuron graph against hand derivations and finite differences."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradlib.neuron import gradient_descent, neuron_graph, neuron_loss_and_gradient
+from gradlib.book.neuron import gradient_descent, neuron_graph, neuron_loss_and_gradient
 
 finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 
@@ -82,3 +82,23 @@ def test_bad_input_is_reported(args, message):
 def test_bad_hyper_parameters_are_reported(lr, steps):
     with pytest.raises(ValueError, match="learning rate|steps"):
         gradient_descent([1.0], [1.0], 1.0, lr, steps)
+
+
+def test_the_walkthrough_agrees_with_the_reference_engine_and_optimizer():
+    """The book's one-neuron walkthrough gives what gradlib's Value and SGD give."""
+    from gradlib.autodiff import Value
+    from gradlib.optim import SGD
+
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        x, w0, y = rng.normal(size=4), rng.normal(size=4), float(rng.normal())
+        walkthrough, _ = gradient_descent(x, w0, y, lr=0.1, steps=5)
+        w = w0.copy()
+        optimizer, path = SGD([w], lr=0.1), [w.copy()]
+        for _ in range(5):
+            weights = [Value(float(v)) for v in w]
+            z = sum((wi * float(xi) for wi, xi in zip(weights, x, strict=True)), Value(0.0))
+            (0.5 * (y - z.relu()) ** 2).backward()
+            optimizer.step([np.array([wi.grad for wi in weights])])
+            path.append(w.copy())
+        np.testing.assert_allclose(walkthrough, path, rtol=1e-12, atol=1e-12)

@@ -1,19 +1,19 @@
-"""gradlib.neuron_landscape: the logistic neuron's loss over two weights, critical points."""
+"""gradlib.book.neuron_landscape: the logistic neuron's loss over two weights, critical points."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gradlib.gradcheck import numerical_gradient
-from gradlib.landscapes import Beale, Plateau, Saddle
-from gradlib.neuron_landscape import (
+from gradlib.book.neuron_landscape import (
     NeuronLossSlice,
     critical_point_kind,
     decision_boundary,
     find_critical_points,
     fraction_positive_definite,
 )
+from gradlib.gradcheck import numerical_gradient
+from gradlib.landscapes import Beale, Plateau, Saddle
 from gradlib.perceptron import logistic_train, spoiler_example
 
 S = np.log(9.0)

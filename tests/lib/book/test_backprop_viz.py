@@ -1,4 +1,4 @@
-"""gradlib.backprop_viz: error signals per layer and the decision-boundary figures."""
+"""gradlib.book.backprop_viz: error signals per layer and the decision-boundary figures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gradlib.backprop_viz import (
+from gradlib.book.backprop_viz import (
     animate_decision_boundary,
     class_probability,
     decision_grid,

@@ -1,4 +1,4 @@
-"""gradlib.training_diagnostics: the four curve patterns, divergent loss curves, figures."""
+"""gradlib.train.diagnose_curves (the four curve patterns) and gradlib.book.training_figures."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from gradlib.book.training_figures import (
+    animate_early_stopping,
+    loss_per_epoch,
+    plot_digit_predictions,
+)
 from gradlib.data import load_digits, one_hot, train_val_test_split
 from gradlib.losses import MSELoss, SoftmaxCrossEntropyLoss
 from gradlib.nn import mlp
 from gradlib.optim import SGD, Adam
-from gradlib.train import fit
-from gradlib.training_diagnostics import (
-    DIAGNOSES,
-    animate_early_stopping,
-    diagnose_curves,
-    loss_per_epoch,
-    plot_digit_predictions,
-)
+from gradlib.train import DIAGNOSES, diagnose_curves, fit
 
 E = np.arange(40)
 

@@ -1,4 +1,4 @@
-"""gradlib.plotting: the shared figures draw what they are given and reject malformed input."""
+"""gradlib.book.plotting: the shared figures draw what they are given and reject malformed input."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gradlib.landscapes import Beale, Quadratic, Rosenbrock
-from gradlib.plotting import (
+from gradlib.book.plotting import (
     PALETTE,
     animate_trajectories,
     plot_landscape,
@@ -16,6 +15,7 @@ from gradlib.plotting import (
     plot_trajectories,
     use_book_style,
 )
+from gradlib.landscapes import Beale, Quadratic, Rosenbrock
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +79,7 @@ def test_training_curves_need_training_values():
 
 
 def test_animation_html_works_offline_and_describes_itself():
-    from gradlib.plotting import animate_trajectories, animation_html
+    from gradlib.book.plotting import animate_trajectories, animation_html
 
     bowl = Quadratic((1.0, 4.0))
     path = np.array([[2.0, 1.0], [1.0, 0.5], [0.5, 0.2], [0.1, 0.0]])

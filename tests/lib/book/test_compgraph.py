@@ -1,12 +1,12 @@
-"""gradlib.compgraph: the graph figure renders with matplotlib alone and shows every node."""
+"""gradlib.book.compgraph: the graph figure renders with matplotlib alone and shows every node."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
 from gradlib.autodiff import Value
-from gradlib.compgraph import draw_graph, layer_positions, to_dot
-from gradlib.neuron import neuron_graph
+from gradlib.book.compgraph import draw_graph, layer_positions, to_dot
+from gradlib.book.neuron import neuron_graph
 
 
 def _texts(ax) -> list[str]:

@@ -1,17 +1,16 @@
-"""gradlib.minibatch_sgd: least squares, the minibatch SGD loop, and minibatch-gradient variance."""
+"""gradlib.least_squares (the loss, the minibatch SGD loop) and the book's minibatch variance."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from gradlib.book.minibatch_variance import minibatch_gradient_variance, sampling_variance
 from gradlib.gradcheck import numerical_gradient
-from gradlib.minibatch_sgd import (
+from gradlib.least_squares import (
     least_squares_gradient,
     least_squares_landscape,
     least_squares_loss,
-    minibatch_gradient_variance,
-    sampling_variance,
     sgd_least_squares,
 )
 from gradlib.schedules import LinearDecay

@@ -10,7 +10,7 @@ the explorer works offline and in the built book as in a notebook.
 Example (in a chapter)::
 
     from IPython.display import HTML
-    from gradlib.explorer import grid_explorer
+    from gradlib.book.explorer import grid_explorer
 
     def draw(lr):
         fig, ax = plt.subplots()

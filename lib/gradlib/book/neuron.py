@@ -7,8 +7,12 @@ bias, a ReLU activation and the half squared error ``L = 1/2 (y - y_hat)^2``::
 
 :func:`neuron_graph` builds that graph node by node so each intermediate value
 and gradient can be inspected (and drawn); :func:`neuron_loss_and_gradient` and
-:func:`gradient_descent` are the array-level views used by the chapter and by
-assignment 1's hidden tests.
+:func:`gradient_descent` are the array-level views the chapter walks through.
+
+Why it exists: the chapter follows the Physics 356 lesson's one-neuron walkthrough
+step by step, which the general engine (:mod:`gradlib.autodiff`) and optimizers
+(:mod:`gradlib.optim`) do in one call; ``tests/lib/book/test_neuron.py`` proves
+both give the same numbers.
 """
 
 from __future__ import annotations

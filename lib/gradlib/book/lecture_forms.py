@@ -1,6 +1,8 @@
-"""The lectures' own way of writing some methods, as short reference loops.
+"""The lectures' own way of writing some methods, as short loops (a book helper).
 
-``gradlib.optim`` implements one form of each method, torch's. The lectures
+Why it exists: ``gradlib.optim`` -- the reference -- implements one form of each
+method, torch's, so that nothing a student learns here needs unlearning in
+PyTorch.  The lectures
 write a few of them differently; these functions run the lectures' form on a
 gradient function so that the book can show the equivalence (and the tests
 prove it). Each returns the whole trajectory.

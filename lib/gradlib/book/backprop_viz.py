@@ -98,7 +98,7 @@ def class_probability(model, points, cls: int = 1) -> np.ndarray:
 def _scatter(ax, X, y):
     from matplotlib.colors import ListedColormap
 
-    from gradlib.plotting import PALETTE
+    from gradlib.book.plotting import PALETTE
 
     cmap = ListedColormap([PALETTE[0], PALETTE[1]])
     ax.scatter(
@@ -153,7 +153,7 @@ def animate_decision_boundary(
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
-    from gradlib.plotting import PALETTE
+    from gradlib.book.plotting import PALETTE
 
     snapshots = list(snapshots)
     if not snapshots:

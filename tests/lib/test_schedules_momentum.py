@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gradlib.landscapes import Quadratic
-from gradlib.momentum_schedules import MomentumSchedule, sutskever_momentum
 from gradlib.optim import SGD
+from gradlib.schedules import MomentumSchedule, sutskever_momentum
 
 
 def test_schedule_values_by_hand():

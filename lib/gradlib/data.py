@@ -271,28 +271,22 @@ def xor(n=200, noise=0.1, seed=None):
 
 
 def moons(n=200, noise=0.1, seed=None):
-    """Two interleaving half circles (the shape of scikit-learn's ``make_moons``).
+    """Two interleaving half circles: scikit-learn's ``make_moons``, seeded the gradlib way.
 
     Class 0: ``(cos θ, sin θ)``; class 1: ``(1 − cos θ, 0.5 − sin θ)``, with θ
-    evenly spaced in [0, π]; class 0 gets ``ceil(n/2)`` points, class 1 the
-    rest. Gaussian noise of standard deviation ``noise`` is added to each
-    coordinate.
+    evenly spaced in [0, π]; class 0 gets ``n // 2`` points, class 1 the rest.
+    Gaussian noise of standard deviation ``noise`` is added to each coordinate.
+    ``seed`` (an int, a ``numpy.random.Generator`` or None) draws the seed that
+    scikit-learn is given.
 
     Returns ``X`` float64 (n, 2) and ``y`` int64 (n,) in {0, 1}, rows in random order.
     """
+    from sklearn.datasets import make_moons
+
     n, noise = _toy_args(n, noise, n_min=2)
     rng = as_generator(seed)
-    n0 = (n + 1) // 2
-    t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n - n0)
-    X = np.concatenate(
-        [
-            np.column_stack([np.cos(t0), np.sin(t0)]),
-            np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)]),
-        ]
-    )
-    X += noise * rng.standard_normal(X.shape)
-    y = np.repeat([0, 1], [n0, n - n0])
-    return _shuffled(X, y, rng)
+    X, y = make_moons(n_samples=n, noise=noise, random_state=int(rng.integers(2**31)))
+    return X.astype(np.float64), y.astype(np.int64)
 
 
 def two_spirals(n=200, noise=0.1, seed=None, turns=1.5):

@@ -3,8 +3,9 @@
 One place decides how every figure looks, so the chapters keep only the lines
 that say *what* is plotted:
 
-* :func:`use_book_style` -- fonts, sizes, a colour-blind-safe palette, white
-  figure background (readable in the site's light and dark themes);
+* :func:`use_book_style` -- the style file ``gradlib.mplstyle``: fonts, sizes, a
+  colour-blind-safe palette, white figure background (readable in the site's
+  light and dark themes);
 * :func:`plot_landscape` -- filled contours of a 2-D test function with its
   minima and saddle points marked;
 * :func:`plot_trajectories` -- optimizer paths drawn on a landscape;
@@ -21,6 +22,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -34,36 +36,21 @@ __all__ = [
     "animation_html",
 ]
 
-# Okabe & Ito's colour-blind-safe palette (black omitted).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
-
-_STYLE = {
-    "figure.figsize": (6.4, 4.2),
-    "figure.dpi": 110,
-    "figure.facecolor": "white",
-    "savefig.facecolor": "white",
-    "axes.facecolor": "white",
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
-    "legend.framealpha": 0.9,
-    "lines.linewidth": 1.8,
-    "image.cmap": "viridis",
-    "animation.embed_limit": 30.0,  # MB of frames an animation may embed in a page
-}
+STYLE = Path(__file__).with_name("gradlib.mplstyle")  # the style file
+# its colour cycle (Okabe & Ito's colour-blind-safe palette), for figures that pick colours
+PALETTE = [
+    f"#{c}"
+    for c in re.findall(
+        r"'([0-9A-Fa-f]{6})'", re.search(r"axes.prop_cycle:.*", STYLE.read_text())[0]
+    )
+]
 
 
 def use_book_style() -> None:
-    """Apply the book's figure style to matplotlib (call once per chapter)."""
-    import matplotlib as mpl
-    from cycler import cycler
+    """Apply the book's figure style (``gradlib.mplstyle``) to matplotlib (once per chapter)."""
+    import matplotlib.pyplot as plt
 
-    mpl.rcParams.update(_STYLE)
-    mpl.rcParams["axes.prop_cycle"] = cycler(color=PALETTE)
+    plt.style.use(STYLE)
 
 
 def _trajectory(name: str, path) -> np.ndarray:

@@ -16,8 +16,10 @@ export OMP_NUM_THREADS := 1
 BOOK_STAMP := $(VENV)/.installed-book
 PDF_STAMP  := $(VENV)/.installed-pdf
 TEST_STAMP := $(VENV)/.installed-test
-# The execution cache is only valid for the library it ran against.
-LIB_HASH = $(shell cat constraints.txt $$(find lib/gradlib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
+# The execution cache is only valid for the library it ran against. Sphinx does not know
+# that the chapters depend on gradlib: its environment (.doctrees) goes too, or it would
+# find every chapter up to date and execute none of them again.
+LIB_HASH = $(shell cat constraints.txt $$(find lib/gradlib -name '*.py' -o -name '*.mplstyle' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 
 .PHONY: book test lint exercises clean help grading-deps demo-grading test-hostile pdf
 help:
@@ -63,7 +65,8 @@ book: $(BOOK_STAMP) $(CHAPTER_NOTEBOOKS)
 	@mkdir -p _build
 	@if [ "$$(cat _build/.lib-hash 2>/dev/null)" != "$(LIB_HASH)" ]; then \
 		echo "gradlib or the pinned packages changed: clearing the execution cache"; \
-		rm -rf _build/.jupyter_cache; echo "$(LIB_HASH)" > _build/.lib-hash; fi
+		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; \
+		echo "$(LIB_HASH)" > _build/.lib-hash; fi
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is at $(abspath _build/html/index.html)"
 

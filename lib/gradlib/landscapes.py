@@ -32,11 +32,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from .optim.base import Optimizer, check_number
+from .trajectory import Trajectory
 
 __all__ = [
     "Beale",
@@ -49,7 +49,6 @@ __all__ = [
     "Quadratic",
     "Rosenbrock",
     "Saddle",
-    "Trajectory",
     "minimize",
 ]
 
@@ -454,13 +453,6 @@ class Plateau(Landscape):
         fxx = self.k * (self._d2q(t) * s * s - 2 * t * s * self._dq(t))
         fyy = 2 * (1 - u * u) * (1 - 3 * u * u)
         return [[fxx, 0.0], [0.0, fyy]]
-
-
-class Trajectory(NamedTuple):
-    """The path of :func:`minimize`: ``iterates`` (steps + 1, 2) and ``values`` (steps + 1,)."""
-
-    iterates: np.ndarray
-    values: np.ndarray
 
 
 def minimize(

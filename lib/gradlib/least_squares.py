@@ -28,6 +28,7 @@ from gradlib._checks import as_generator, check_positive_int
 from gradlib.landscapes import Quadratic
 from gradlib.optim import SGD
 from gradlib.train import minibatches
+from gradlib.trajectory import Trajectory
 
 __all__ = [
     "least_squares_gradient",
@@ -86,8 +87,8 @@ def sgd_least_squares(
     shuffle: bool = True,
     seed=None,
     drop_last: bool = False,
-) -> np.ndarray:
-    """Minibatch SGD on J(w) = (1/2N) ‖X w − y‖²; every iterate, shape (steps + 1, d).
+) -> Trajectory:
+    """Minibatch SGD on J(w) = (1/2N) ‖X w − y‖²: every iterate and J at each.
 
     The Uppsala lecture's algorithm: in every epoch the samples are reshuffled (one
     ``rng.permutation(N)``, drawn by :func:`gradlib.train.minibatches`) and cut
@@ -109,8 +110,10 @@ def sgd_least_squares(
 
     Returns
     -------
-    ndarray, shape (epochs · ⌈N/B⌉ + 1, d) (⌊N/B⌋ with ``drop_last``)
-        Row 0 is ``w0``; row k the weights after k updates.
+    Trajectory
+        ``iterates`` of shape (epochs · ⌈N/B⌉ + 1, d) (⌊N/B⌋ with ``drop_last``):
+        row 0 is ``w0``, row k the weights after k updates; ``values``: J on the
+        whole data set at each row.
     """
     X, y = _xy(X, y)
     epochs = check_positive_int(epochs, "epochs")
@@ -123,4 +126,4 @@ def sgd_least_squares(
         for xb, yb in minibatches(X, y, batch_size, shuffle=shuffle, seed=rng, drop_last=drop_last):
             optimizer.step([least_squares_gradient(w, xb, yb)])  # w ← w − η_e ĝ, in place
             path.append(w.copy())
-    return np.array(path)
+    return Trajectory(np.array(path), np.array([least_squares_loss(v, X, y) for v in path]))

@@ -22,8 +22,6 @@ gives the data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from gradlib._checks import (
@@ -35,40 +33,15 @@ from gradlib._checks import (
 )
 from gradlib.losses import BCEWithLogitsLoss, MSELoss
 from gradlib.nn import Linear, Sequential, Sigmoid
+from gradlib.trajectory import Trajectory
 
 __all__ = [
-    "TrainingHistory",
     "spoiler_example",
     "perceptron_train",
     "logistic_train",
     "predict",
     "misclassified",
 ]
-
-
-@dataclass(frozen=True)
-class TrainingHistory:
-    """What happened during training.
-
-    Attributes
-    ----------
-    weights : ndarray, shape (T + 1, d + 1)
-        The weights (bias last) before training and after each of the ``T`` epochs
-        (perceptron) or gradient steps (logistic neuron).
-    mistakes : ndarray of int, shape (T + 1,)
-        Number of training points on the wrong side of (or on) the boundary, for
-        each row of ``weights``.
-    loss : ndarray, shape (T + 1,), or None
-        The loss for each row of ``weights`` (logistic neuron only).
-    converged : bool
-        Perceptron: an epoch went by without an update (all points separated).
-        Logistic neuron: the largest gradient entry fell below ``1e-8``.
-    """
-
-    weights: np.ndarray
-    mistakes: np.ndarray
-    loss: np.ndarray | None
-    converged: bool
 
 
 def spoiler_example(with_spoiler: bool = True, distance: float = 10.0):
@@ -139,7 +112,9 @@ def misclassified(weights, X, y) -> int:
     return int(np.sum(y * (_augmented(X) @ _initial(weights, X.shape[1])) <= 0))
 
 
-def perceptron_train(X, y, epochs: int = 100, lr: float = 1.0, seed=None, *, w0=None):
+def perceptron_train(
+    X, y, epochs: int = 100, lr: float = 1.0, seed=None, *, w0=None
+) -> tuple[Trajectory, bool]:
     """The perceptron learning rule, one pass over the shuffled points per epoch.
 
     For each point ``x_i`` with ``y_i * ([x_i, 1] . weights) <= 0``:
@@ -159,9 +134,12 @@ def perceptron_train(X, y, epochs: int = 100, lr: float = 1.0, seed=None, *, w0=
 
     Returns
     -------
-    weights : ndarray, shape (d + 1,)
-    history : TrainingHistory
-        One row per epoch; ``loss`` is ``None``.
+    path : Trajectory
+        ``iterates`` of shape (T + 1, d + 1): the weights before training and after
+        each of the T epochs run (the last row is the result); ``values``: the
+        number of misclassified points (see :func:`misclassified`) for each row.
+    converged : bool
+        True if an epoch went by without an update (then every point is on its side).
     """
     X, y = _data(X, y)
     epochs = check_positive_int(epochs, "epochs")
@@ -183,8 +161,7 @@ def perceptron_train(X, y, epochs: int = 100, lr: float = 1.0, seed=None, *, w0=
         if updates == 0:
             converged = True
             break
-    history = TrainingHistory(np.array(weights), np.array(mistakes), None, converged)
-    return w, history
+    return Trajectory(np.array(weights), np.array(mistakes)), converged
 
 
 def logistic_train(
@@ -196,7 +173,7 @@ def logistic_train(
     loss: str = "squared",
     targets: tuple[float, float] = (0.0, 1.0),
     w0=None,
-):
+) -> Trajectory:
     """A logistic neuron ``sigmoid([x, 1] . weights)`` trained by full-batch gradient descent.
 
     The neuron is a :class:`~gradlib.nn.Linear` layer (``d -> 1``) and the gradient
@@ -221,9 +198,9 @@ def logistic_train(
 
     Returns
     -------
-    weights : ndarray, shape (d + 1,)
-    history : TrainingHistory
-        One row per step, with the loss.
+    Trajectory
+        ``iterates`` of shape (epochs + 1, d + 1): the weights before training and
+        after each step (the last row is the result); ``values``: the loss at each row.
     """
     X, y = _data(X, y)
     epochs = check_positive_int(epochs, "epochs")
@@ -244,19 +221,13 @@ def logistic_train(
         model, objective = Sequential(linear, Sigmoid()), MSELoss(half=True)
     else:
         model, objective = linear, BCEWithLogitsLoss()
-    Xa = _augmented(X)
-    weights, losses, mistakes = [], [], []
-    converged = False
+    weights, losses = [], []
     for step in range(epochs + 1):
-        current = np.append(linear.weight[0], linear.bias[0])
-        weights.append(current)
-        mistakes.append(int(np.sum(y * (Xa @ current) <= 0)))
+        weights.append(np.append(linear.weight[0], linear.bias[0]))
         losses.append(objective.forward(model.forward(X), t))
-        model.backward(objective.backward(), input_grad=False)
-        converged = max(np.abs(linear.grad_weight).max(), abs(linear.grad_bias[0])) < 1e-8
         if step == epochs:
             break
+        model.backward(objective.backward(), input_grad=False)
         for p, g in zip(linear.params(), linear.grads(), strict=True):
             p -= lr * g
-    history = TrainingHistory(np.array(weights), np.array(mistakes), np.array(losses), converged)
-    return weights[-1], history
+    return Trajectory(np.array(weights), np.array(losses))

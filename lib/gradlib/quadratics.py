@@ -19,8 +19,8 @@ function                           what it gives
 :func:`convergence_factor`         ρ(η) = maxᵢ |1 − ηλᵢ|, the factor the error shrinks by per step
 :func:`classify_learning_rate`     "monotone", "oscillating" or "divergent"
 :func:`steps_to_reduce`            steps until the worst-case error has shrunk by a given factor
-:func:`gradient_descent_quadratic` the iterates of gradient descent (run by ``optim.SGD``)
-:func:`newton_iterates`            the iterates of the textbook Newton step w ← w − η H⁻¹ ∇L
+:func:`gradient_descent_quadratic` the path of gradient descent (run by ``optim.SGD``)
+:func:`newton_iterates`            the path of the textbook Newton step w ← w − η H⁻¹ ∇L
 :func:`matrix_power_sym`           A^p for symmetric positive-definite A (A^½, A^−½: whitening)
 :func:`random_spd`                 a seeded random symmetric positive-definite matrix
 =================================  ===============================================================
@@ -42,6 +42,7 @@ import numpy as np
 
 from .optim.base import check_number
 from .optim.sgd import SGD
+from .trajectory import Trajectory
 
 __all__ = [
     "Thresholds",
@@ -196,12 +197,12 @@ def steps_to_reduce(A, lr: float, factor: float) -> int:
     return math.ceil(math.log(factor) / math.log(rho) - 1e-9)
 
 
-def gradient_descent_quadratic(A, b, w0, lr: float, steps: int) -> np.ndarray:
-    """Iterates of gradient descent on L(w) = ½ wᵀAw − bᵀw, shape (steps + 1, n).
+def gradient_descent_quadratic(A, b, w0, lr: float, steps: int) -> Trajectory:
+    """Gradient descent on L(w) = ½ wᵀAw − bᵀw: the iterates and the loss at each.
 
-    Row k is w after k steps of w ← w − η (A w − b), row 0 is ``w0`` (which is
-    not modified). The update itself is :class:`gradlib.optim.SGD`'s. A need not
-    be positive definite here (only symmetric is assumed by the gradient formula).
+    Row k of ``iterates`` is w after k steps of w ← w − η (A w − b), row 0 is
+    ``w0`` (which is not modified). The update itself is :class:`gradlib.optim.SGD`'s.
+    A need not be positive definite here (only symmetric is assumed by the gradient formula).
 
     Parameters
     ----------
@@ -211,6 +212,12 @@ def gradient_descent_quadratic(A, b, w0, lr: float, steps: int) -> np.ndarray:
         η ≥ 0.
     steps : int
         ≥ 0.
+
+    Returns
+    -------
+    Trajectory
+        ``iterates`` of shape (steps + 1, n) and ``values``, L at each of them
+        (inf or nan once a divergent run has overflowed).
     """
     A = np.atleast_2d(np.asarray(A, dtype=np.float64))
     n = A.shape[0]
@@ -232,7 +239,8 @@ def gradient_descent_quadratic(A, b, w0, lr: float, steps: int) -> np.ndarray:
         for k in range(steps):
             opt.step([A @ w - b])
             out[k + 1] = w
-    return out
+        values = np.array([0.5 * v @ A @ v - b @ v for v in out])
+    return Trajectory(out, values)
 
 
 def newton_iterates(
@@ -241,8 +249,10 @@ def newton_iterates(
     w0,
     steps: int,
     lr: float = 1.0,
-) -> np.ndarray:
-    """Iterates of the textbook Newton method w ← w − η H(w)⁻¹ ∇L(w), shape (steps + 1, n).
+    *,
+    value: Callable[[np.ndarray], float] | None = None,
+) -> Trajectory:
+    """The textbook Newton method w ← w − η H(w)⁻¹ ∇L(w): its iterates.
 
     The linear system H d = ∇L is solved (H is never inverted). No safeguard:
     with an indefinite H the step goes to the stationary point of the local
@@ -259,8 +269,17 @@ def newton_iterates(
         ≥ 0.
     lr : float, default 1.0
         η; 1 is Newton's step, which minimises a quadratic in one step.
+    value : callable, optional
+        ``value(w)`` → L(w); given, the trajectory records L at every iterate.
+
+    Returns
+    -------
+    Trajectory
+        ``iterates`` of shape (steps + 1, n); ``values`` is L at each (None without ``value``).
     """
     lr = check_number("newton_iterates", "lr", lr, low=0.0)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"newton_iterates: steps must be an integer ≥ 0, got {steps!r}")
     w = np.array(w0, dtype=np.float64).reshape(-1)
     out = np.empty((steps + 1, w.size))
     out[0] = w
@@ -272,7 +291,8 @@ def newton_iterates(
         except np.linalg.LinAlgError:
             raise ValueError(f"newton_iterates: the Hessian is singular at step {k}") from None
         out[k + 1] = w
-    return out
+    values = None if value is None else np.array([float(value(v)) for v in out])
+    return Trajectory(out, values)
 
 
 def matrix_power_sym(A, power: float) -> np.ndarray:

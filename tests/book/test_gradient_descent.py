@@ -37,7 +37,7 @@ def test_library_reproduces_the_lecture():
     # η_opt = 1/a reaches the optimum in one step; 2 η_opt is the divergence threshold.
     opt, top = learning_rate_thresholds(A1)
     assert (opt, top) == (pytest.approx(1 / A1), pytest.approx(2 / A1))
-    w = gradient_descent_quadratic(A1, B1, W0, opt, 3)[:, 0]
+    w = gradient_descent_quadratic(A1, B1, W0, opt, 3).iterates[:, 0]
     np.testing.assert_allclose(w[1:], B1 / A1)
     # η < η_opt: monotone; η_opt < η < 2 η_opt: oscillating; η > 2 η_opt: divergent.
     assert [classify_learning_rate(A1, lr * opt) for lr in (0.5, 1.0, 1.5, 2.0, 2.5)] == [
@@ -59,10 +59,8 @@ def test_library_reproduces_the_lecture():
     # Newton's method = normalised update: optimal η is 1, and η should not exceed 2.
     assert tuple(learning_rate_thresholds(np.eye(3))) == (pytest.approx(1.0), pytest.approx(2.0))
     b = np.arange(5.0)
-    step = newton_iterates(lambda w: A @ w - b, lambda w: A, np.zeros(5), 1)[1]
+    step = newton_iterates(lambda w: A @ w - b, lambda w: A, np.zeros(5), 1).iterates[1]
     np.testing.assert_allclose(step, np.linalg.solve(A, b))
-    # 100,000 parameters: 10^10 second derivatives.
-    assert 100_000**2 == 10**10
     # A saddle point: the Hessian has positive and negative eigenvalues.
     eigs = np.linalg.eigvalsh(Saddle().hessian(np.zeros(2)))
     assert eigs.min() < 0 < eigs.max()
@@ -70,7 +68,7 @@ def test_library_reproduces_the_lecture():
 
 def _chapter_values() -> dict[str, str]:
     """The numbers the chapter glues into its prose, recomputed as the chapter formats them."""
-    paths = {lr: gradient_descent_quadratic(A1, B1, W0, lr, 6)[:, 0] for lr in RATES_1D}
+    paths = {lr: gradient_descent_quadratic(A1, B1, W0, lr, 6).iterates[:, 0] for lr in RATES_1D}
     opt, top = learning_rate_thresholds(A1)
     bowl = Quadratic(eigenvalues=(1.0, 10.0), angle=np.pi / 6)
     r = contraction_factors(bowl.A, 0.15)
@@ -150,7 +148,7 @@ def test_summary_table_matches_the_library():
         assert any(abs(value - s) < 1e-12 for value in computed), (
             f"{s} in the table is not computed"
         )
-    assert "$10^{10}$ for $n = 100\\,000$" in summary and 100_000**2 == 10**10
+    assert "$10^{10}$ for $n = 100\\,000$" in summary
 
 
 def test_chapter_uses_the_library_and_links_the_assignment():

@@ -26,20 +26,21 @@ LECTURE_SOLUTION = (LN9, LN9, 0.0)
 def _trained():
     X3, y3 = spoiler_example(with_spoiler=False)
     X4, y4 = spoiler_example(distance=10.0)
-    w3, _ = logistic_train(X3, y3, epochs=5000, targets=SOFT)
-    w4, history4 = logistic_train(X4, y4, epochs=5000, targets=SOFT, w0=w3)
-    return X4, y4, w3, w4, history4
+    w3 = logistic_train(X3, y3, epochs=5000, targets=SOFT).iterates[-1]
+    path4 = logistic_train(X4, y4, epochs=5000, targets=SOFT, w0=w3)
+    return X4, y4, w3, path4
 
 
 def test_library_reproduces_the_lecture():
-    X4, y4, w3, w4, history4 = _trained()
+    X4, y4, w3, path4 = _trained()
     np.testing.assert_allclose(w3, LECTURE_SOLUTION, atol=1e-3)
-    np.testing.assert_allclose(w4, LECTURE_SOLUTION, atol=1e-4)  # the spoiler changes nothing
-    assert misclassified(w4, X4, y4) == 1 and history4.mistakes.min() == 1
-    assert history4.loss[-1] == pytest.approx(0.25 * 0.5 * 0.9**2, abs=1e-8)  # spoiler's term
-    w_perc, history = perceptron_train(X4, y4, epochs=1000, seed=0)  # the perceptron separates
-    assert history.converged and misclassified(w_perc, X4, y4) == 0
-    assert len(history.weights) - 1 == 9 and w_perc.tolist() == [6.0, -3.0, 4.0]
+    # the spoiler changes nothing: still the three points' solution, the spoiler misclassified
+    np.testing.assert_allclose(path4.iterates[-1], LECTURE_SOLUTION, atol=1e-4)
+    assert [misclassified(w, X4, y4) for w in path4.iterates] == [1] * len(path4.iterates)
+    assert path4.values[-1] == pytest.approx(0.25 * 0.5 * 0.9**2, abs=1e-8)  # spoiler's term
+    perc, converged = perceptron_train(X4, y4, epochs=1000, seed=0)  # the perceptron separates
+    assert converged and perc.values[-1] == 0 and misclassified(perc.iterates[-1], X4, y4) == 0
+    assert perc.steps == 9 and perc.iterates[-1].tolist() == [6.0, -3.0, 4.0]
 
 
 def _slice_values():
@@ -52,13 +53,13 @@ def _slice_values():
 
 def test_built_page_shows_the_computed_numbers():
     text = built_page_text(PAGE)
-    _, _, w3, _, history4 = _trained()
+    _, _, w3, path4 = _trained()
     best, trap, saddle = _slice_values()
     numbers = [
         f"{LN9:.4f}",  # 2.1972
         f"{w3[0]:.4f}",
         f"{w3[1]:.4f}",
-        f"{history4.loss[-1]:.5f}",  # 0.10125
+        f"{path4.values[-1]:.5f}",  # 0.10125
         f"{trap:.5f}",
         f"{saddle:.5f}",
         f"{best:.5f}",
@@ -74,8 +75,8 @@ def test_summary_table_matches_the_library():
     text = SOURCE.read_text()
     summary = text[text.index("## Summary") : text.index("## Exercises")]
     stated = [float(v) for v in re.findall(r"-?\d+\.\d+", summary)]
-    _, _, _, _, history4 = _trained()
+    path4 = _trained()[-1]
     best, trap, saddle = _slice_values()
-    for value in [LN9, history4.loss[-1], trap, saddle, best]:
+    for value in [LN9, path4.values[-1], trap, saddle, best]:
         assert any(abs(value - s) < 5e-5 for s in stated), f"{value} is not in the summary table"
     assert "9 epochs" in summary

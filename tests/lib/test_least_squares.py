@@ -62,8 +62,11 @@ def test_sgd_is_the_lecture_loop(shuffle, drop_last):
             w = w - sched.lr_at(epoch) * xb.T @ (xb @ w - yb) / len(xb)
             expected.append(w)
     per_epoch = 4 if drop_last else 5
-    assert path.shape == (4 * per_epoch + 1, 3)
-    np.testing.assert_allclose(path, expected, atol=1e-12)
+    assert path.iterates.shape == (4 * per_epoch + 1, 3)
+    np.testing.assert_allclose(path.iterates, expected, atol=1e-12)
+    # the values are J on the whole data set, (1/2N) ||X w - y||², at every iterate
+    residuals = np.array(expected) @ X.T - y
+    np.testing.assert_allclose(path.values, 0.5 * np.mean(residuals**2, axis=1), rtol=1e-12)
 
 
 def test_full_batch_sgd_is_gradient_descent_and_w0_is_untouched():
@@ -73,7 +76,7 @@ def test_full_batch_sgd_is_gradient_descent_and_w0_is_untouched():
     w = keep.copy()
     for k in range(3):
         w = w - 0.05 * least_squares_gradient(w, X, y)
-        np.testing.assert_allclose(path[k + 1], w, atol=1e-12)
+        np.testing.assert_allclose(path.iterates[k + 1], w, atol=1e-12)
     np.testing.assert_array_equal(w0, keep)
 
 

@@ -34,8 +34,9 @@ def test_spoiler_data():
 def test_the_perceptron_separates_all_four_points():
     X, y = spoiler_example()
     for seed in range(5):
-        weights, history = perceptron_train(X, y, epochs=1000, seed=seed)
-        assert history.converged and history.mistakes[-1] == 0
+        path, converged = perceptron_train(X, y, epochs=1000, seed=seed)
+        weights = path.iterates[-1]
+        assert converged and path.values[-1] == 0
         assert misclassified(weights, X, y) == 0
         np.testing.assert_array_equal(predict(weights, X), y)
 
@@ -43,10 +44,10 @@ def test_the_perceptron_separates_all_four_points():
 def test_gradient_descent_on_three_points_finds_the_lectures_unique_solution():
     """With targets 0.1 / 0.9 the three equations z_i = +-ln 9 give w = (ln 9, ln 9), b = 0."""
     X, y = spoiler_example(with_spoiler=False)
-    weights, history = logistic_train(X, y, epochs=5000, lr=1.0, targets=SOFT)
-    np.testing.assert_allclose(weights, [S, S, 0.0], atol=1e-3)
-    assert history.mistakes[-1] == 0 and history.loss[-1] < 1e-9
-    assert np.all(np.diff(history.loss) <= 1e-15)  # gradient descent only went downhill
+    path = logistic_train(X, y, epochs=5000, lr=1.0, targets=SOFT)
+    np.testing.assert_allclose(path.iterates[-1], [S, S, 0.0], atol=1e-3)
+    assert misclassified(path.iterates[-1], X, y) == 0 and path.values[-1] < 1e-9
+    assert np.all(np.diff(path.values) <= 1e-15)  # gradient descent only went downhill
 
 
 @pytest.mark.parametrize("targets", [SOFT, (0.0, 1.0)])
@@ -57,17 +58,18 @@ def test_backprop_keeps_the_three_point_solution_and_misclassifies_the_spoiler(t
     spoiler, although separating weights exist and have a lower loss."""
     X3, y3 = spoiler_example(with_spoiler=False)
     X4, y4 = spoiler_example(distance=10.0)
-    start, _ = logistic_train(X3, y3, epochs=5000, targets=targets)
-    weights, history = logistic_train(X4, y4, epochs=5000, targets=targets, w0=start)
+    start = logistic_train(X3, y3, epochs=5000, targets=targets).iterates[-1]
+    path = logistic_train(X4, y4, epochs=5000, targets=targets, w0=start)
+    weights = path.iterates[-1]
     assert predict(weights, X4).tolist() == [1, 1, -1, -1]  # the spoiler is misclassified
-    assert history.mistakes.min() == 1  # at every step
+    assert min(misclassified(w, X4, y4) for w in path.iterates) == 1  # at every step
     if targets == SOFT:  # it goes on to the three points' optimum as if the spoiler were not there
         np.testing.assert_allclose(weights, [S, S, 0.0], atol=1e-4)
-    separating, _ = perceptron_train(X4, y4, epochs=1000, seed=0)
+    separating = perceptron_train(X4, y4, epochs=1000, seed=0)[0].iterates[-1]
     saturated = 10 * separating / np.abs(separating).max()  # outputs near 0 and 1
-    _, at_separator = logistic_train(X4, y4, epochs=1, lr=1e-12, targets=targets, w0=saturated)
-    assert at_separator.mistakes[0] == 0
-    assert at_separator.loss[0] < history.loss[-1] / 10  # so it was not the global minimum
+    at_separator = logistic_train(X4, y4, epochs=1, lr=1e-12, targets=targets, w0=saturated)
+    assert misclassified(at_separator.iterates[0], X4, y4) == 0
+    assert at_separator.values[0] < path.values[-1] / 10  # so it was not the global minimum
 
 
 def test_cross_entropy_is_not_fooled_by_the_spoiler():
@@ -75,8 +77,8 @@ def test_cross_entropy_is_not_fooled_by_the_spoiler():
     times sigmoid'), and gradient descent moves on to separate all four points."""
     X3, y3 = spoiler_example(with_spoiler=False)
     X4, y4 = spoiler_example()
-    start, _ = logistic_train(X3, y3, epochs=5000, targets=SOFT)
-    weights, _ = logistic_train(X4, y4, epochs=5000, loss="cross_entropy", w0=start)
+    start = logistic_train(X3, y3, epochs=5000, targets=SOFT).iterates[-1]
+    weights = logistic_train(X4, y4, epochs=5000, loss="cross_entropy", w0=start).iterates[-1]
     assert misclassified(weights, X4, y4) == 0
 
 
@@ -85,11 +87,10 @@ def test_one_epoch_of_the_rule_by_hand():
     """Points in the given order (seed 0 shuffles 2 points; with one point there is no order):
     w = 0: y (w . [x, 1]) = 0 <= 0 counts as a mistake, so w += lr y [x, 1]."""
     X, y = np.array([[2.0, -1.0]]), np.array([-1])
-    weights, history = perceptron_train(X, y, epochs=5, lr=0.5, seed=0)
-    np.testing.assert_array_equal(weights, [-1.0, 0.5, -0.5])
+    path, converged = perceptron_train(X, y, epochs=5, lr=0.5, seed=0)
     after = [-1.0, 0.5, -0.5]
-    np.testing.assert_array_equal(history.weights, [[0.0, 0.0, 0.0], after, after])
-    assert history.mistakes.tolist() == [1, 0, 0] and history.converged and history.loss is None
+    np.testing.assert_array_equal(path.iterates, [[0.0, 0.0, 0.0], after, after])
+    assert path.values.tolist() == [1, 0, 0] and path.steps == 2 and converged
 
 
 @settings(max_examples=30, deadline=None)
@@ -108,22 +109,23 @@ def test_the_perceptron_converges_on_separable_data(seed, n, d):
     side = X @ normal + offset
     X[np.abs(side) < 0.1] += 0.2 * np.sign(side[np.abs(side) < 0.1] + 1e-12)[:, None] * normal
     y = np.where(X @ normal + offset > 0, 1, 0)  # labels in {0, 1} work too
-    weights, history = perceptron_train(X, y, epochs=300, seed=seed)
-    assert history.converged and misclassified(weights, X, y) == 0
+    path, converged = perceptron_train(X, y, epochs=300, seed=seed)
+    assert converged and misclassified(path.iterates[-1], X, y) == 0
 
 
 def test_labels_in_zero_one_and_in_plus_minus_one_give_the_same_run():
     X, y = spoiler_example()
-    a, history_a = perceptron_train(X, y, epochs=100, seed=4)
-    b, history_b = perceptron_train(X, (y + 1) // 2, epochs=100, seed=4)
-    np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(history_a.weights, history_b.weights)
+    a, converged_a = perceptron_train(X, y, epochs=100, seed=4)
+    b, converged_b = perceptron_train(X, (y + 1) // 2, epochs=100, seed=4)
+    np.testing.assert_array_equal(a.iterates, b.iterates)
+    np.testing.assert_array_equal(a.values, b.values)
+    assert converged_a and converged_b
 
 
 def test_an_inseparable_problem_does_not_converge():
     X, y = np.array([[0.0], [1.0], [2.0]]), np.array([1, -1, 1])
-    _, history = perceptron_train(X, y, epochs=50, seed=0)
-    assert not history.converged and len(history.weights) == 51 and history.mistakes[-1] > 0
+    path, converged = perceptron_train(X, y, epochs=50, seed=0)
+    assert not converged and path.steps == 50 and path.values[-1] > 0
 
 
 # ------------------------------------------------------------ the logistic neuron
@@ -141,12 +143,14 @@ def test_logistic_steps_follow_the_gradient_of_the_loss(loss):
             return float(np.mean(0.5 * (s - t) ** 2))
         return float(np.mean(-(t * np.log(s) + (1 - t) * np.log(1 - s))))
 
-    _, history = logistic_train(X, y, epochs=3, lr=lr, loss=loss, targets=(0.1, 0.9), w0=w0)
+    path = logistic_train(X, y, epochs=3, lr=lr, loss=loss, targets=(0.1, 0.9), w0=w0)
+    assert path.iterates.shape == (4, 3) and path.values.shape == (4,)
+    for k in range(4):
+        assert path.values[k] == pytest.approx(objective(path.iterates[k]), rel=1e-12)
     for k in range(3):
-        assert history.loss[k] == pytest.approx(objective(history.weights[k]), rel=1e-12)
-        grad = numerical_gradient(objective, history.weights[k].copy())
+        grad = numerical_gradient(objective, path.iterates[k].copy())
         np.testing.assert_allclose(
-            history.weights[k + 1], history.weights[k] - lr * grad, rtol=1e-7, atol=1e-9
+            path.iterates[k + 1], path.iterates[k] - lr * grad, rtol=1e-7, atol=1e-9
         )
 
 

@@ -36,7 +36,7 @@ def test_one_dimensional_thresholds(a):
 def test_regimes_match_the_iterates():
     a, b = 2.0, 1.0  # minimum at 0.5
     for lr in np.linspace(0.05, 1.2, 47):
-        e = gradient_descent_quadratic([[a]], [b], [2.5], lr, 12)[:, 0] - b / a
+        e = gradient_descent_quadratic([[a]], [b], [2.5], lr, 12).iterates[:, 0] - b / a
         regime = classify_learning_rate(a, lr)
         if regime == "monotone":
             assert np.all(e[1:] >= -1e-12) and np.all(np.diff(np.abs(e)) <= 1e-12)
@@ -47,8 +47,10 @@ def test_regimes_match_the_iterates():
 
 
 def test_one_step_at_the_optimum():
-    w = gradient_descent_quadratic(4.0, 2.0, 3.0, 0.25, 3)
-    np.testing.assert_allclose(w[1:, 0], 0.5)
+    path = gradient_descent_quadratic(4.0, 2.0, 3.0, 0.25, 3)
+    np.testing.assert_allclose(path.iterates[1:, 0], 0.5)
+    # L(w) = 2 w^2 - 2 w: L(3) = 12, and L(1/2) = -1/2 at the optimum
+    np.testing.assert_allclose(path.values, [12.0, -0.5, -0.5, -0.5])
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7])
@@ -84,10 +86,14 @@ def test_worst_case_bound_holds_for_iterates():
     b, w0 = rng.normal(size=4), rng.normal(size=4)
     star = np.linalg.solve(A, b)
     lr = learning_rate_thresholds(A).optimal
-    w = gradient_descent_quadratic(A, b, w0, lr, 40)
+    path = gradient_descent_quadratic(A, b, w0, lr, 40)
+    w = path.iterates
     err = np.linalg.norm(w - star, axis=1)
     rho = convergence_factor(A, lr)
     assert np.all(err <= rho ** np.arange(41) * err[0] * (1 + 1e-9) + 1e-12)
+    # the loss gap is the error's A-norm: L(w) - L(w*) = ½ (w - w*)ᵀ A (w - w*)
+    gap = np.einsum("ki,ij,kj->k", w - star, A, w - star) / 2
+    np.testing.assert_allclose(path.values - (-0.5 * b @ star), gap, atol=1e-12)
     k = steps_to_reduce(A, lr, 1e-3)
     assert rho**k <= 1e-3 < rho ** (k - 1)
 
@@ -103,14 +109,18 @@ def test_gradient_descent_matches_the_quadratic_landscape():
     q = Quadratic((1.0, 8.0), angle=0.4)
     x0 = np.array([1.5, -1.0])
     ours = gradient_descent_quadratic(q.A, [0.0, 0.0], x0, 0.2, 15)
-    np.testing.assert_allclose(ours, minimize(q, SGD, x0, 15, lr=0.2).iterates)
+    theirs = minimize(q, SGD, x0, 15, lr=0.2)
+    np.testing.assert_allclose(ours.iterates, theirs.iterates)
+    np.testing.assert_allclose(ours.values, theirs.values, atol=1e-12)  # the bowl's minimum is 0
     assert np.array_equal(x0, [1.5, -1.0])
 
 
 def test_newton_solves_a_quadratic_in_one_step():
     A = random_spd(5, seed=2, condition=1e3)
     b = np.arange(5.0)
-    w = newton_iterates(lambda w: A @ w - b, lambda w: A, np.ones(5), 2)
+    path = newton_iterates(lambda w: A @ w - b, lambda w: A, np.ones(5), 2)
+    assert path.values is None  # it was not given the loss
+    w = path.iterates
     np.testing.assert_allclose(w[1], np.linalg.solve(A, b), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(w[2], w[1], rtol=1e-9, atol=1e-12)
 
@@ -122,19 +132,21 @@ def test_newton_equals_gradient_descent_after_whitening():
     np.testing.assert_allclose(inv_half @ q.A @ inv_half, np.eye(2), atol=1e-12)
     x0 = np.array([1.0, 1.5])
     newton = minimize(q, Newton, x0, 6, lr=0.4).iterates
-    gd_white = gradient_descent_quadratic(np.eye(2), [0, 0], half @ x0, 0.4, 6)
+    gd_white = gradient_descent_quadratic(np.eye(2), [0, 0], half @ x0, 0.4, 6).iterates
     np.testing.assert_allclose(gd_white @ inv_half.T, newton, atol=1e-12)
 
 
 def test_plain_newton_agrees_with_the_safeguarded_one_where_convex():
     r = Rosenbrock()
-    ours = newton_iterates(r.gradient, r.hessian, [-1.2, 1.0], 6)
-    np.testing.assert_allclose(ours, minimize(r, Newton, [-1.2, 1.0], 6).iterates, rtol=1e-10)
+    ours = newton_iterates(r.gradient, r.hessian, [-1.2, 1.0], 6, value=r.value)
+    theirs = minimize(r, Newton, [-1.2, 1.0], 6)
+    np.testing.assert_allclose(ours.iterates, theirs.iterates, rtol=1e-10)
+    np.testing.assert_allclose(ours.values, theirs.values, rtol=1e-9, atol=1e-14)
 
 
 def test_plain_newton_jumps_onto_the_saddle():
     s = Saddle()
-    w = newton_iterates(s.gradient, s.hessian, [1.5, 0.01], 3)
+    w = newton_iterates(s.gradient, s.hessian, [1.5, 0.01], 3).iterates
     np.testing.assert_allclose(w[1:], 0.0, atol=1e-15)
     safe = minimize(s, Newton, [1.5, 0.01], 3).iterates
     np.testing.assert_allclose(safe[:, 1], 0.01 * 2.0 ** np.arange(4))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradlib.autodiff import Value
+from gradlib.trajectory import Trajectory
 
 __all__ = ["NeuronGraph", "neuron_graph", "neuron_loss_and_gradient", "gradient_descent"]
 
@@ -98,15 +99,14 @@ def neuron_loss_and_gradient(x, w, y) -> tuple[float, np.ndarray]:
     return g.loss.data, g.grad_w
 
 
-def gradient_descent(x, w, y, lr: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def gradient_descent(x, w, y, lr: float, steps: int) -> Trajectory:
     """Run ``steps`` updates ``w <- w - lr dL/dw`` on the single neuron.
 
     Returns
     -------
-    weights : ndarray, shape (steps + 1, n)
-        ``weights[k]`` is ``w`` after ``k`` steps (``weights[0]`` is the start).
-    losses : ndarray, shape (steps + 1,)
-        ``losses[k]`` is the loss at ``weights[k]``.
+    Trajectory
+        ``iterates[k]`` (shape ``(steps + 1, n)``) is ``w`` after ``k`` steps
+        (``iterates[0]`` is the start); ``values[k]`` is the loss there.
     """
     if not (isinstance(steps, (int, np.integer)) and steps >= 0):
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
@@ -121,4 +121,4 @@ def gradient_descent(x, w, y, lr: float, steps: int) -> tuple[np.ndarray, np.nda
         w = w - lr * grad
         weights.append(w.copy())
     losses.append(neuron_loss_and_gradient(x, w, y)[0])
-    return np.array(weights), np.array(losses)
+    return Trajectory(np.array(weights), np.array(losses))

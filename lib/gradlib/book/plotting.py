@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gradlib.trajectory import Trajectory
+
 __all__ = [
     "PALETTE",
     "use_book_style",
@@ -54,6 +56,8 @@ def use_book_style() -> None:
 
 
 def _trajectory(name: str, path) -> np.ndarray:
+    if isinstance(path, Trajectory):
+        path = path.iterates
     arr = np.asarray(path, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"trajectory {name!r} must have shape (steps + 1, 2), got {arr.shape}")
@@ -111,7 +115,11 @@ def _similar_ranges(landscape) -> bool:
 
 
 def plot_trajectories(landscape, trajectories: Mapping[str, np.ndarray], ax=None, **contour_kw):
-    """Draw each named trajectory over :func:`plot_landscape`; start ``o``, end ``s``."""
+    """Draw each named trajectory over :func:`plot_landscape`; start ``o``, end ``s``.
+
+    A trajectory is a :class:`gradlib.trajectory.Trajectory` or its ``iterates``
+    (an array of shape (steps + 1, 2)).
+    """
     ax = plot_landscape(landscape, ax=ax, **contour_kw)
     for i, (name, path) in enumerate(trajectories.items()):
         path = _trajectory(name, path)

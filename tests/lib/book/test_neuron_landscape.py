@@ -35,8 +35,8 @@ def test_value_matches_logistic_train_and_derivatives_match_finite_differences(l
     rng = np.random.default_rng(0)
     for _ in range(5):
         p = rng.uniform(-2, 2, 2)
-        _, history = logistic_train(X, y, epochs=1, loss=loss, targets=SOFT, w0=ls.full_weights(p))
-        assert ls.value(p) == pytest.approx(history.loss[0], rel=1e-12)
+        path = logistic_train(X, y, epochs=1, loss=loss, targets=SOFT, w0=ls.full_weights(p))
+        assert ls.value(p) == pytest.approx(path.values[0], rel=1e-12)
         np.testing.assert_allclose(
             ls.gradient(p), numerical_gradient(ls.value, p.copy()), atol=1e-8
         )

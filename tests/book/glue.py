@@ -109,3 +109,9 @@ def role_text(values: Glued, role: str) -> str:
     elif kind in "eEfFgGn%":
         value = float(value)
     return format(value, spec)
+
+
+def shows(page_text: str, text: str) -> bool:
+    """Whether the page shows `text` as a whole number or word, not inside a longer one
+    ("34" is not shown by "0.0034", "340" or an animation's "frames[34]")."""
+    return re.search(rf"(?<![\w.\[]){re.escape(text)}(?![\w\]]|\.\d)", page_text) is not None

@@ -91,3 +91,14 @@ def test_every_toc_page_is_built():
     walk(toc["parts"])
     for f in files:
         assert (SITE / f"{f}.html").exists(), f"{f} is in _toc.yml but was not built"
+
+
+def test_numbers_pasted_into_the_prose_read_as_numbers():
+    """A {glue:text} number shows its value, never a Python repr such as np.float64(10.0)."""
+    pasted = []
+    for page in sorted((SITE / "book").glob("*.html")):
+        for text in re.findall(r'<span class="pasted-text">(.*?)</span>', page.read_text(), re.S):
+            pasted.append((page.name, html.unescape(text)))
+    assert pasted, "no pasted numbers found: has myst-nb changed its markup?"
+    reprs = [(page, text) for page, text in pasted if re.search(r"\b(np|numpy)\.|\w+\(", text)]
+    assert not reprs, f"Python reprs pasted into the prose (glue a float/int instead): {reprs}"

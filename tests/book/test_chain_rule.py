@@ -1,5 +1,6 @@
-"""Chapter 1 quotes the lecture's single-neuron numbers: the library must compute them,
-and the built page must show the computed values (prose and code cannot drift apart)."""
+"""Chapter 1 quotes the lecture's single-neuron numbers: the library must compute them, the
+numbers the executed chapter glued must be the lecture's, and the built page must show them
+(prose and code cannot drift apart)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from glue import glued, role_text, shows, text_roles
 
 from gradlib.book.neuron import gradient_descent, neuron_graph
 
@@ -20,28 +22,41 @@ X, W, Y, LR = np.array([2.0, 1.0]), np.array([0.3, 0.1]), 2.0, 0.1
 LECTURE = {"L": 0.845, "dL/dw": (-2.6, -1.3), "w_new": (0.56, 0.23), "L_new": 0.21125}
 
 
+@pytest.fixture(scope="module")
+def chapter():
+    return glued("chain_rule")
+
+
 def test_library_reproduces_the_lecture():
     g = neuron_graph(X, W, Y)
     assert g.z.data == pytest.approx(0.7)
     assert g.loss.data == pytest.approx(LECTURE["L"], abs=1e-12)
     np.testing.assert_allclose(g.grad_w, LECTURE["dL/dw"], atol=1e-12)
-    weights, losses = gradient_descent(X, W, Y, lr=LR, steps=1)
-    np.testing.assert_allclose(weights[1], LECTURE["w_new"], atol=1e-12)
-    assert losses[1] == pytest.approx(LECTURE["L_new"], abs=1e-12)
+    path = gradient_descent(X, W, Y, lr=LR, steps=1)
+    np.testing.assert_allclose(path.iterates[1], LECTURE["w_new"], atol=1e-12)
+    assert path.values[1] == pytest.approx(LECTURE["L_new"], abs=1e-12)
 
 
-@pytest.mark.parametrize("number", ["0.845", "-2.6", "-1.3", "0.56", "0.23", "0.21125"])
-def test_built_page_shows_the_computed_numbers(number):
-    # The page's numbers are glued from the executed code, so they appear only if computed.
-    assert number in built_page_text(PAGE)
+def test_the_chapter_computed_the_lectures_numbers(chapter):
+    assert chapter["loss0"] == pytest.approx(LECTURE["L"], abs=1e-6)
+    assert (chapter["dw1"], chapter["dw2"]) == pytest.approx(LECTURE["dL/dw"], abs=1e-6)
+    # dL/dw_i = dL/dy_hat * x_i (the ReLU is open): the chain rule, link by link
+    assert (chapter["dw1"], chapter["dw2"]) == pytest.approx(chapter["dyhat"] * X, abs=1e-6)
+    assert (chapter["w1_new"], chapter["w2_new"]) == pytest.approx(LECTURE["w_new"], abs=1e-6)
+    assert chapter["loss1"] == pytest.approx(LECTURE["L_new"], abs=1e-6)
 
 
-def test_summary_table_matches_the_library():
+@pytest.mark.parametrize("role", text_roles("chain_rule"))
+def test_built_page_shows_the_glued_numbers(chapter, role):
+    text = role_text(chapter, role)
+    assert shows(built_page_text(PAGE), text), f"{{glue:text}}`{role}` ({text}) is not on the page"
+
+
+def test_summary_table_matches_the_chapter(chapter):
     """The summary table is prose: each number it states must equal the computed one."""
     text = SOURCE.read_text()
     summary = text[text.index("## Summary") : text.index("## Exercises")]
-    g = neuron_graph(X, W, Y)
-    weights, losses = gradient_descent(X, W, Y, lr=LR, steps=1)
     stated = [float(v) for v in re.findall(r"-?\d+\.\d+", summary)]
-    for value in [g.z.data, g.loss.data, *g.grad_w, *weights[1], losses[1]]:
-        assert any(abs(value - s) < 1e-9 for s in stated), f"{value} is not in the summary table"
+    for name in ["loss0", "dw1", "dw2", "w1_new", "w2_new", "loss1"]:
+        value = chapter[name]
+        assert any(abs(value - s) < 1e-9 for s in stated), f"{name} = {value} is not in the summary"

@@ -7,19 +7,17 @@ import re
 
 import numpy as np
 import pytest
+from glue import glued, role_text, shows, text_roles
 
-from gradlib.landscapes import Quadratic, Rosenbrock, Saddle, minimize
-from gradlib.optim import SGD, Newton
+from gradlib.landscapes import Saddle
 from gradlib.quadratics import (
     classify_learning_rate,
     condition_number,
-    contraction_factors,
     convergence_factor,
     gradient_descent_quadratic,
     learning_rate_thresholds,
     newton_iterates,
     random_spd,
-    steps_to_reduce,
 )
 
 from conftest import REPO, built_page_text
@@ -66,62 +64,49 @@ def test_library_reproduces_the_lecture():
     assert eigs.min() < 0 < eigs.max()
 
 
-def _chapter_values() -> dict[str, str]:
-    """The numbers the chapter glues into its prose, recomputed as the chapter formats them."""
-    paths = {lr: gradient_descent_quadratic(A1, B1, W0, lr, 6).iterates[:, 0] for lr in RATES_1D}
-    opt, top = learning_rate_thresholds(A1)
-    bowl = Quadratic(eigenvalues=(1.0, 10.0), angle=np.pi / 6)
-    r = contraction_factors(bowl.A, 0.15)
-    a100 = np.diag([1.0, 100.0])
-    best100 = learning_rate_thresholds(a100).optimal
-    newton_opt, newton_max = learning_rate_thresholds(np.eye(2))
-    banana = Rosenbrock()
-    newton_run = minimize(banana, Newton, [-1.2, 1.0], steps=8)
-    rosen_eigs = np.linalg.eigvalsh(banana.hessian(np.ones(2)))
-    gd_saddle = minimize(Saddle(), SGD, [1.8, 1e-3], steps=45, lr=0.1).iterates
-    return {
-        "a1d_eta_opt": str(opt),
-        "a1d_eta_max": str(top),
-        "a1d_w1_slow": str(round(float(paths[0.1][1]), 6)),
-        "a1d_w1_osc": str(round(float(paths[0.4][1]), 6)),
-        "a1d_w6_div": str(round(float(paths[0.52][6]), 4)),
-        "eig_r1": str(round(float(r[0]), 6)),
-        "eig_r2": str(round(float(r[1]), 6)),
-        "k100_rho": str(round(convergence_factor(a100, best100), 6)),
-        "k100_steps": str(steps_to_reduce(a100, best100, 1e-6)),
-        "newton_opt": str(newton_opt),
-        "newton_max": str(newton_max),
-        "newton_steps": str(int(np.argmax(newton_run.values < 1e-10))),
-        "gd_limit": f"{learning_rate_thresholds(banana.hessian(np.ones(2))).maximum:.5f}",
-        "rosen_kappa": f"{rosen_eigs[-1] / rosen_eigs[0]:.0f}",
-        "hess_entries": "1e10",
-        "hess_gb": "80",
-        "r_boundary_49": str(1 - (2 / 49.0) * 49.0),
-        "saddle_escape": str(int(np.argmax(np.abs(gd_saddle[:, 1]) > 1.0))),
-    }
+@pytest.fixture(scope="module")
+def chapter():
+    return glued("gradient_descent")
 
 
-def test_chapter_values_match_the_lecture():
-    v = _chapter_values()
-    assert float(v["a1d_eta_opt"]) == 1 / A1 and float(v["a1d_eta_max"]) == 2 / A1
-    assert float(v["eig_r1"]) == pytest.approx(0.85) and float(v["eig_r2"]) == pytest.approx(-0.5)
-    assert float(v["newton_opt"]) == 1.0 and float(v["newton_max"]) == 2.0
-    assert float(v["hess_entries"]) == 1e10 and float(v["hess_gb"]) == 80  # 8 bytes per entry
-    assert float(v["a1d_w1_osc"]) > B1 / A1 > float(v["a1d_w1_slow"])  # overshoot vs fall short
-    assert abs(float(v["a1d_w6_div"]) - B1 / A1) > abs(W0 - B1 / A1)  # divergence
-    assert -1 < float(v["r_boundary_49"]) < -1 + 1e-15  # 2/a, seen through 1 − ηa
-    assert classify_learning_rate(49.0, 2 / 49.0) == "divergent"
-    assert float(v["k100_rho"]) == pytest.approx(99 / 101, abs=1e-6)
-    # about (κ/2) ln(1/ε) steps for κ = 100 and ε = 10⁻⁶
-    assert abs(int(v["k100_steps"]) - 50 * np.log(1e6)) < 0.01 * 50 * np.log(1e6)
-    # escape time ≈ ln(1/δ)/ln(1 + 2η) for δ = 10⁻³ and η = 0.1
-    assert abs(int(v["saddle_escape"]) - np.log(1e3) / np.log(1.2)) <= 1
+def test_the_chapters_numbers_match_the_lecture(chapter):
+    """Convergence slides: eta_opt = 1/a, 2 eta_opt diverges; the factors 1 - eta lambda_i."""
+    assert chapter["a1d_eta_opt"] == 1 / A1 and chapter["a1d_eta_max"] == 2 / A1
+    # the bowl with eigenvalues 1 and 10 at eta = 0.15: factors 1 - 0.15 and 1 - 1.5
+    assert (chapter["eig_r1"], chapter["eig_r2"]) == pytest.approx((0.85, -0.5), abs=1e-12)
+    assert chapter["newton_opt"] == 1.0 and chapter["newton_max"] == 2.0  # a normalised update
+    assert float(chapter["hess_entries"]) == 100_000**2  # n^2 second derivatives for n = 1e5
+    assert float(chapter["hess_gb"]) == 100_000**2 * 8 / 1e9  # 8 bytes per entry
+    assert chapter["a1d_w1_osc"] > B1 / A1 > chapter["a1d_w1_slow"]  # overshoot vs fall short
+    # one step from W0: w1 = W0 - eta (A1 W0 - B1), by hand
+    assert chapter["a1d_w1_slow"] == pytest.approx(W0 - 0.1 * (A1 * W0 - B1), abs=1e-6)
+    assert chapter["a1d_w1_osc"] == pytest.approx(W0 - 0.4 * (A1 * W0 - B1), abs=1e-6)
+    # six steps at eta = 0.52: the error is multiplied by (1 - 0.52 a)^6
+    assert chapter["a1d_w6_div"] == pytest.approx(
+        B1 / A1 + (1 - 0.52 * A1) ** 6 * (W0 - B1 / A1),
+        abs=5e-5,  # glued to 4 decimals
+    )
+    assert -1 < chapter["r_boundary_49"] < -1 + 1e-15  # 2/a, seen through 1 - eta a
+    assert chapter["k100_rho"] == pytest.approx(99 / 101, abs=1e-6)  # (kappa - 1)/(kappa + 1)
+    # about (kappa/2) ln(1/eps) steps for kappa = 100 and eps = 1e-6
+    assert abs(chapter["k100_steps"] - 50 * np.log(1e6)) < 0.01 * 50 * np.log(1e6)
+    # escape time ~ ln(1/delta)/ln(1 + 2 eta) for delta = 1e-3 and eta = 0.1
+    assert abs(chapter["saddle_escape"] - np.log(1e3) / np.log(1.2)) <= 1
 
 
-@pytest.mark.parametrize("name", sorted(_chapter_values()))
-def test_built_page_shows_the_computed_numbers(name):
-    # The page's numbers are glued from the executed code, so they appear only if computed.
-    assert _chapter_values()[name] in built_page_text(PAGE), name
+def test_the_chapters_rosenbrock_numbers_follow_from_its_hessian(chapter):
+    """At the minimum (1, 1) the Rosenbrock Hessian is [[802, -400], [-400, 200]] (by hand)."""
+    eigs = np.linalg.eigvalsh(np.array([[802.0, -400.0], [-400.0, 200.0]]))
+    assert float(chapter["rosen_kappa"]) == round(eigs[-1] / eigs[0])
+    assert float(chapter["gd_limit"]) == pytest.approx(2 / eigs[-1], abs=5e-6)
+    assert 1 <= chapter["newton_steps"] <= 8  # Newton reaches the minimum within its 8 steps
+    assert float(chapter["gd2000_loss"]) > 1e-10  # 2000 gradient steps do not
+
+
+@pytest.mark.parametrize("role", text_roles("gradient_descent"))
+def test_built_page_shows_the_glued_numbers(chapter, role):
+    text = role_text(chapter, role)
+    assert shows(built_page_text(PAGE), text), f"{{glue:text}}`{role}` ({text}) is not on the page"
 
 
 def test_built_page_has_the_animation_and_figures():

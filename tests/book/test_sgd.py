@@ -9,15 +9,12 @@ import re
 
 import numpy as np
 import pytest
+from glue import glued, role_text, shows, text_roles
 
-from gradlib.book.minibatch_variance import minibatch_gradient_variance, sampling_variance
-from gradlib.data import load_digits
 from gradlib.landscapes import NoisyRosenbrock, Rosenbrock, minimize
-from gradlib.losses import SoftmaxCrossEntropyLoss
-from gradlib.nn import Linear, Sequential
-from gradlib.optim import BFGS, SGD
+from gradlib.optim import BFGS
 from gradlib.schedules import InverseTime, LinearDecay, PolynomialDecayAverage
-from gradlib.train import fit, minibatches
+from gradlib.train import minibatches
 
 from conftest import REPO, built_page_text
 
@@ -31,23 +28,8 @@ LECTURE = {"updates_per_epoch": 4, "sigma": 30.0, "minimum": (1.0, 1.0), "slope"
 
 
 @pytest.fixture(scope="module")
-def variance_slope() -> float:
-    """The chapter's measurement: the slope of log E||g_B - g||^2 against log B (B <= 64)."""
-    X, y = load_digits()
-    model = Sequential(Linear(64, 10, init="xavier", seed=0))
-    loss = SoftmaxCrossEntropyLoss()
-    fit(model, loss, SGD(model.params(), lr=0.5), X, y, epochs=2, batch_size=32, seed=0)
-
-    def batch_gradient(xb, yb):
-        loss.forward(model.forward(xb), yb)
-        model.backward(loss.backward())
-        return np.concatenate([g.ravel() for g in model.grads()])
-
-    sizes = 2 ** np.arange(7)  # the chapter measures up to 512; the slope uses B <= 64
-    measured = minibatch_gradient_variance(batch_gradient, X, y, sizes, draws=150, seed=1)
-    predicted = sampling_variance(measured[0], len(X), sizes)
-    np.testing.assert_allclose(measured, predicted, rtol=0.2)  # the 1/B law, point by point
-    return float(np.polyfit(np.log(sizes), np.log(measured), 1)[0])
+def chapter():
+    return glued("sgd")
 
 
 def test_an_epoch_of_the_lecture_has_four_updates():
@@ -58,8 +40,38 @@ def test_an_epoch_of_the_lecture_has_four_updates():
     assert [len(yb) for _, yb in uneven] == [5, 5, 5, 2]
 
 
-def test_minibatch_variance_falls_like_one_over_b(variance_slope):
-    assert variance_slope == pytest.approx(LECTURE["slope"], abs=0.05)
+def test_the_chapters_measurements_follow_the_lectures_laws(chapter):
+    """The SGD slides: var(batch gradient) = var(one sample) / B, for batches drawn without
+    replacement times (N - B)/(N - 1); the Uppsala lecture: four updates per epoch."""
+    assert float(chapter["var_slope"]) == pytest.approx(LECTURE["slope"], abs=0.05)
+    n = chapter["var_n"]
+    assert chapter["var_ratio_512"] == pytest.approx((n - 512) / (n - 1), rel=0.1)
+    assert chapter["epoch_updates"] == LECTURE["updates_per_epoch"]
+    assert chapter["uneven_sizes"] == "5, 5, 5, 2"
+    # the work to a given accuracy: GD's grows with N, single-sample SGD's does not
+    assert chapter["red_ratio_large"] > 20 * chapter["red_ratio_small"]
+    assert float(chapter["red_sgd_epochs"]) < 1 < chapter["red_gd_epochs"]
+    # cyclic order repeats itself exactly every epoch; reshuffling gets closer on average
+    assert float(chapter["cyc_spread"]) < 1e-12 and chapter["shuf_dist"] < chapter["cyc_dist"]
+
+
+def test_the_chapters_schedules_and_sums_are_robbins_monro(chapter):
+    assert chapter["rm_inv_sq"] == pytest.approx(math.pi**2 / 6, abs=1e-4)  # sum 1/t^2 < inf
+    assert chapter["rm_quad_sum"] == pytest.approx(math.pi**2 / 6, abs=1e-4)
+    assert chapter["rm_exp_sum"] == pytest.approx(1 / (1 - 0.99), rel=1e-3)  # a geometric sum
+    assert chapter["rm_inv_sum"] > 10  # sum 1/t grows like ln t without bound
+    constant = float(chapter["sched_const"])
+    for name in ("sched_linear", "sched_step", "sched_plateau"):
+        assert float(chapter[name]) < constant / 5, name  # decaying rates end closer
+    # averaging the iterates ends closer than the last iterate
+    assert chapter["avg_poly"] < chapter["avg_last"] and chapter["avg_polyak"] < chapter["avg_last"]
+
+
+def test_the_chapters_rosenbrock_is_the_uppsala_lectures(chapter):
+    assert chapter["rb_sigma"] == LECTURE["sigma"] and chapter["rb_min"] == 0.0
+    assert float(chapter["rb_bfgs_exact"]) < 1e-3  # BFGS on exact values converges...
+    assert chapter["rb_bfgs_noisy_dist"] > 1.0  # ...with noise it stops at a wrong point
+    assert chapter["rb_sgd_decay"] < chapter["rb_sgd_noisy"]  # a decaying rate tames the noise
 
 
 def test_rosenbrock_of_lecture_002():
@@ -83,26 +95,16 @@ def test_robbins_monro_and_the_schedules():
     assert PolynomialDecayAverage([np.zeros(1)]).eta == 3.0  # the SGD slides' example value
 
 
-def test_built_page_shows_the_computed_numbers(variance_slope):
-    text = built_page_text(PAGE)
-    rate = InverseTime(None, base_lr=1.0).lr_at(np.arange(100_000))
-    noisy_end = minimize(NoisyRosenbrock(seed=0), BFGS, np.array([-1.5, 2.0]), steps=40)
-    expected = [
-        f"{variance_slope:.2f}",  # the measured slope
-        "5, 5, 5, 2",  # the batch sizes of N = 17, B = 5
-        f"{round(float(np.sum(rate**2)), 4)}",  # pi^2 / 6
-        f"{round(float(np.linalg.norm(noisy_end.iterates[-1] - 1.0)), 2)}",
-        f"{NoisyRosenbrock().sigma}",
-    ]
-    for number in expected:
-        assert number in text, f"{number} is not on the built page"
-    assert "an epoch is 4 updates" in re.sub(r"\s+", " ", text)
+@pytest.mark.parametrize("role", text_roles("sgd"))
+def test_built_page_shows_the_glued_numbers(chapter, role):
+    text = role_text(chapter, role)
+    assert shows(built_page_text(PAGE), text), f"{{glue:text}}`{role}` ({text}) is not on the page"
 
 
-def test_summary_table_matches_the_library(variance_slope):
+def test_summary_table_matches_the_chapter(chapter):
     """The summary table is prose: the number it states must equal the computed one."""
     text = SOURCE.read_text()
     summary = text[text.index("## Summary") : text.index("## Exercises")]
     stated = [float(v) for v in re.findall(r"-?\d+\.\d+", summary)]
     assert stated, "the summary states no measured number"
-    assert round(variance_slope, 2) in stated, f"slope {variance_slope:.2f} not in the summary"
+    assert float(chapter["var_slope"]) in stated, f"slope {chapter['var_slope']} not in the summary"

@@ -115,3 +115,9 @@ def shows(page_text: str, text: str) -> bool:
     """Whether the page shows `text` as a whole number or word, not inside a longer one
     ("34" is not shown by "0.0034", "340" or an animation's "frames[34]")."""
     return re.search(rf"(?<![\w.\[]){re.escape(text)}(?![\w\]]|\.\d)", page_text) is not None
+
+
+def summary_of(chapter: str) -> str:
+    """The source of a chapter's summary: from its "## Summary" to its "## Exercises"."""
+    text = (REPO / "book" / f"{chapter}.md").read_text()
+    return text[text.index("## Summary") : text.index("## Exercises")]

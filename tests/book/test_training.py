@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from glue import glued, role_text, shows, text_roles
+from glue import glued, summary_of
 
 from gradlib.book.training_figures import loss_per_epoch
 from gradlib.data import load_digits, one_hot, train_val_test_split
@@ -21,7 +21,6 @@ from gradlib.train import EarlyStopping
 from conftest import REPO, built_page_text
 
 PAGE = REPO / "_build" / "html" / "book" / "training.html"
-SOURCE = REPO / "book" / "training.md"
 
 # Physics 356 lesson: patternnet's division of the data, MATLAB's max_fail, the dropout probability
 # of the digit example, and the four learning rates of its figure 1.
@@ -126,12 +125,6 @@ def test_the_digit_experiments(chapter):
     assert 0 < chapter["grid_wrong"] <= 25  # of the 25 digits shown, some are wrong
 
 
-@pytest.mark.parametrize("role", text_roles("training"))
-def test_built_page_shows_the_glued_values(chapter, role):
-    text = role_text(chapter, role)
-    assert shows(built_page_text(PAGE), text), f"{{glue:text}}`{role}` ({text}) is not on the page"
-
-
 def test_built_page_shows_the_lecture_numbers_in_context(chapter):
     text = " ".join(built_page_text(PAGE).replace("\u2019", "'").split())
     train, val, test = (chapter[f"split_{k}"] for k in ("train", "val", "test"))
@@ -153,8 +146,7 @@ def test_built_page_shows_the_glued_figures(chapter):
 
 def test_summary_table_matches_the_chapter(chapter):
     """The summary table is prose: each number it states must equal the computed one."""
-    text = SOURCE.read_text()
-    summary = text[text.index("## Summary") : text.index("## Exercises")]
+    summary = summary_of("training")
     stated = [float(v) for v in re.findall(r"(?<![\w.])\d+(?:\.\d+)?", summary)]
     computed = [
         chapter["split_train"],

@@ -66,12 +66,16 @@ class ResilientExecute(Execute):
     max_failed_cells = Integer(
         20, help="Give up on a notebook after this many cells that killed the kernel."
     ).tag(config=True)
+    kernel_start_retries = Integer(
+        3, help="Start another kernel this many times when one fails before running a cell."
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._failed: dict[int, str] = {}
         original = copy.deepcopy(nb)
         name = (original.metadata.get("kernelspec") or {}).get("name")
         head_start = _prestarted.pop(name, None) if km is None else None
+        start_failures = 0
         while True:
             work = copy.deepcopy(original)
             self._current = None
@@ -80,11 +84,17 @@ class ResilientExecute(Execute):
                 self._enter = (resources or {}).get("metadata", {}).get("path")
             try:
                 return super().preprocess(work, resources, head_start or km)
-            except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
-                if head_start is not None and self._current is None:
-                    self.log.warning("the kernel started ahead failed (%s); starting another", exc)
-                    continue  # (the finally below drops it)
-                if self._current is None or self._current in self._failed:
+            except (DeadKernelError, CellTimeoutError, RuntimeError, AssertionError) as exc:
+                # (nbconvert asserts that the new kernel answered kernel_info)
+                if self._current is None:  # the kernel failed before it ran any cell
+                    start_failures += 1
+                    if head_start is None and start_failures > self.kernel_start_retries:
+                        raise
+                    self.log.warning(
+                        "a kernel failed before running a cell (%r); starting another", exc
+                    )
+                    continue  # (the finally below drops a kernel started ahead)
+                if self._current in self._failed:
                     raise
                 if len(self._failed) >= self.max_failed_cells:
                     raise

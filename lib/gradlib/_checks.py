@@ -64,6 +64,24 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     )
 
 
+def check_samples(X, y, names: tuple[str, str] = ("X", "y")) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` and ``y`` as arrays holding the same number (at least one) of samples, one per row."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must be arrays with one row per sample, got shapes "
+            f"{X.shape} and {y.shape}"
+        )
+    if len(X) != len(y):
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same number of rows (samples), got "
+            f"{len(X)} and {len(y)}"
+        )
+    if len(X) == 0:
+        raise ValueError(f"{names[0]} and {names[1]} must hold at least one sample, got 0 rows")
+    return X, y
+
+
 def check_batch(
     x, name: str, *, dtype=None, width: int | None = None, columns: str = "features"
 ) -> np.ndarray:

@@ -40,7 +40,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradlib._checks import as_generator, check_float_dtype, check_positive_int, check_real
+from gradlib._checks import (
+    as_generator,
+    check_float_dtype,
+    check_positive_int,
+    check_real,
+    check_samples,
+)
 
 __all__ = [
     "DataSplit",
@@ -190,15 +196,7 @@ def train_val_test_split(X, y, fractions=(0.7, 0.15, 0.15), seed=None, stratify=
         With ``X_train, y_train, X_val, y_val, X_test, y_test`` (copies; the rows
         of each part shuffled).
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError(
-            f"X and y must be arrays with one row per sample, got shapes {X.shape} and {y.shape}"
-        )
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
-    if len(X) == 0:
-        raise ValueError("X and y must hold at least one sample, got 0 rows")
+    X, y = check_samples(X, y)
     try:
         fr = [float(f) for f in fractions]
     except TypeError:

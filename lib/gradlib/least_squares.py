@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradlib._checks import as_generator, check_positive_int
+from gradlib._checks import as_generator, check_positive_int, check_samples, numeric_array
 from gradlib.landscapes import Quadratic
 from gradlib.optim import SGD
 from gradlib.train import minibatches
@@ -39,11 +39,9 @@ __all__ = [
 
 
 def _xy(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if X.ndim != 2 or y.shape != (len(X),):
-        raise ValueError(
-            f"expected X of shape (N, d) and y of shape (N,), got {X.shape} and {y.shape}"
-        )
+    X, y = check_samples(X, y)
+    X = numeric_array(X, "X", ndim=2, what="(N, d)").astype(np.float64, copy=False)
+    y = numeric_array(y, "y", ndim=1, what="(N,)").astype(np.float64, copy=False)
     return X, y
 
 

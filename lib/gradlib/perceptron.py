@@ -29,6 +29,7 @@ from gradlib._checks import (
     check_finite,
     check_positive_int,
     check_real,
+    check_samples,
     numeric_array,
 )
 from gradlib.losses import BCEWithLogitsLoss, MSELoss
@@ -70,13 +71,10 @@ def spoiler_example(with_spoiler: bool = True, distance: float = 10.0):
 
 def _data(X, y) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (n, d) as finite float64 and ``y`` (n,) as labels in {-1, +1}."""
+    X, y = check_samples(X, y)
     X = numeric_array(X, "X", ndim=2, what="(n, d)").astype(np.float64)
     check_finite(X, "X")
     y = numeric_array(y, "y", ndim=1, what="(n,)")
-    if len(y) != len(X):
-        raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(y)}")
-    if len(X) == 0:
-        raise ValueError("X must hold at least one point")
     values = set(np.unique(y).tolist())
     if values <= {-1, 1}:
         return X, y.astype(np.int64)

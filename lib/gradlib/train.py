@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from gradlib._checks import as_generator, check_positive_int, check_real
+from gradlib._checks import as_generator, check_positive_int, check_real, check_samples
 
 __all__ = [
     "DIAGNOSES",
@@ -59,23 +59,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ minibatches
-def _check_xy(X, y, names=("X", "y")) -> tuple[np.ndarray, np.ndarray]:
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError(
-            f"{names[0]} and {names[1]} must be arrays with one row per sample, got shapes "
-            f"{X.shape} and {y.shape}"
-        )
-    if len(X) != len(y):
-        raise ValueError(
-            f"{names[0]} and {names[1]} must have the same number of rows (samples), got "
-            f"{len(X)} and {len(y)}"
-        )
-    if len(X) == 0:
-        raise ValueError(f"{names[0]} and {names[1]} must hold at least one sample, got 0 rows")
-    return X, y
-
-
 def _batch_size(batch_size, n: int) -> int:
     """``batch_size`` checked; None means the whole data set, sizes above n are cut to n."""
     if batch_size is None:
@@ -116,7 +99,7 @@ def minibatches(X, y, batch_size, *, shuffle=True, seed=None, drop_last=False):
     The arguments are checked, and the order drawn, when this function is
     called, not when the first batch is requested.
     """
-    X, y = _check_xy(X, y)
+    X, y = check_samples(X, y)
     n = len(X)
     b = _batch_size(batch_size, n)
     if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
@@ -401,7 +384,7 @@ def evaluate(model, loss, X, y) -> tuple[float, float | None]:
     ``accuracy`` is None unless ``y`` holds integer class labels (N,). The model
     returns to its previous mode afterwards.
     """
-    X, y = _check_xy(X, y)
+    X, y = check_samples(X, y)
     with _EvalMode(model):
         out = model.forward(X)
         value = float(loss.forward(out, y))
@@ -515,7 +498,7 @@ def fit(
         For inconsistent arguments (lengths of X and y, epochs < 1, an
         optimizer not built on the model's parameters, ...).
     """
-    X, y = _check_xy(X, y)
+    X, y = check_samples(X, y)
     epochs = check_positive_int(epochs, "epochs")
     n = len(X)
     b = _batch_size(batch_size, n)
@@ -525,7 +508,7 @@ def fit(
     if has_val:
         if X_val is None or y_val is None:
             raise ValueError("fit: pass both X_val and y_val (or neither)")
-        X_val, y_val = _check_xy(X_val, y_val, ("X_val", "y_val"))
+        X_val, y_val = check_samples(X_val, y_val, ("X_val", "y_val"))
     if early_stopping is not None:
         if not isinstance(early_stopping, EarlyStopping):
             raise TypeError(

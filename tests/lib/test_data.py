@@ -133,7 +133,7 @@ def test_split_bad_fractions(kwargs, error, match):
 
 
 def test_split_bad_inputs():
-    with pytest.raises(ValueError, match="same number of rows, got 10 and 9"):
+    with pytest.raises(ValueError, match=r"same number of rows \(samples\), got 10 and 9"):
         data.train_val_test_split(np.zeros((10, 2)), np.zeros(9, dtype=int))
     with pytest.raises(ValueError, match="stratify=False"):
         data.train_val_test_split(np.zeros((10, 2)), np.linspace(0, 1, 10))

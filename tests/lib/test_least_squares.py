@@ -104,7 +104,7 @@ def test_sampling_variance_limits_and_checks():
     assert sampling_variance(2.0, 10**9, 4) == pytest.approx(0.5)
     with pytest.raises(ValueError):
         sampling_variance(1.0, 10, 11)
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match=r"same number of rows \(samples\), got 3 and 4"):
         least_squares_gradient(np.zeros(2), np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="larger"):
         minibatch_gradient_variance(lambda a, b: a.mean(0), np.zeros((3, 2)), np.zeros(3), [4])

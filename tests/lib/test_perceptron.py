@@ -163,7 +163,11 @@ def test_logistic_steps_follow_the_gradient_of_the_loss(loss):
             ValueError,
             r"labels must be in \{-1, \+1\} or in \{0, 1\}, got values \[1, 2\]",
         ),
-        (lambda: perceptron_train([[0.0], [1.0]], [1]), ValueError, r"one label per row of X"),
+        (
+            lambda: perceptron_train([[0.0], [1.0]], [1]),
+            ValueError,
+            r"X and y must have the same number of rows \(samples\), got 2 and 1",
+        ),
         (lambda: perceptron_train([0.0, 1.0], [1, -1]), ValueError, r"2-D array of shape \(n, d\)"),
         (lambda: perceptron_train([[np.nan]], [1]), ValueError, "X must contain only finite"),
         (lambda: perceptron_train([[0.0]], [1], epochs=0), ValueError, "epochs must be a positive"),

@@ -11,7 +11,9 @@ starting point first, and the objective at each of them. A plot takes
 a learning curve is ``path.values``.
 
 (:func:`gradlib.train.fit` records a different thing, per-epoch metrics of a
-network, in :class:`gradlib.train.History`.)
+network, in :class:`gradlib.train.History`. The lectures' forms in
+:mod:`gradlib.book.lecture_forms`, given only a gradient function, return just the
+``iterates`` array.)
 """
 
 from __future__ import annotations

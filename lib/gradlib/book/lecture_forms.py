@@ -5,7 +5,10 @@ method, torch's, so that nothing a student learns here needs unlearning in
 PyTorch.  The lectures
 write a few of them differently; these functions run the lectures' form on a
 gradient function so that the book can show the equivalence (and the tests
-prove it). Each returns the whole trajectory.
+prove it). Each returns the whole trajectory as the array of its iterates, row 0
+the start: the ``iterates`` of a :class:`gradlib.trajectory.Trajectory`. These loops
+are given a gradient function only, so there is no objective to record beside them
+(and Nesterov's form returns its look-ahead points as a second array).
 
 * **momentum** -- lectures: v ← μv − η∇L(θ), θ ← θ + v;
   same iterates as ``SGD(lr=η, momentum=μ)``.

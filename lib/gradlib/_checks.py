@@ -179,37 +179,34 @@ def check_positive_int(n, name: str) -> int:
 
 
 def check_real(x, name: str, *, low=None, high=None, high_open: bool = False) -> float:
-    """``x`` as a finite Python float within ``[low, high]`` (or ``[low, high)``)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}: {x!r}")
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    too_high = high is not None and (x >= high if high_open else x > high)
-    if (low is not None and x < low) or too_high:
-        interval = f"[{low}, {high}{')' if high_open else ']'}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be in {interval}, got {x}")
-    return x
+    """``x`` as a finite Python float within ``[low, high]`` (or ``[low, high)``).
+
+    :func:`check_number` for a function's argument: the message names the argument only.
+    """
+    return check_number(None, name, x, low, high, open_high=high_open)
 
 
 def check_number(
-    owner: str, name: str, value, low=None, high=None, *, open_low=False, open_high=True
+    owner: str | None, name: str, value, low=None, high=None, *, open_low=False, open_high=True
 ) -> float:
     """Return ``value`` as a finite float after checking it lies between ``low`` and ``high``.
 
     By default the interval is ``[low, high)``; ``open_low``/``open_high`` choose the
     kind of each end, and a bound of None means unbounded on that side.  Messages
-    start with ``owner`` (the class or function that was called).
+    start with ``owner`` (the class or function that was called), if one is given.
     """
+    who = f"{owner}: {name}" if owner else name
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
+        raise TypeError(f"{who} must be a real number, got {type(value).__name__}: {value!r}")
     value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{who} must be finite, got {value!r}")
     too_low = low is not None and (value <= low if open_low else value < low)
     too_high = high is not None and (value >= high if open_high else value > high)
-    if not np.isfinite(value) or too_low or too_high:
+    if too_low or too_high:
         left = "(-inf" if low is None else f"{'(' if open_low else '['}{low}"
         right = "inf)" if high is None else f"{high}{')' if open_high else ']'}"
-        raise ValueError(f"{owner}: {name} must be in {left}, {right}, got {value!r}")
+        raise ValueError(f"{who} must be in {left}, {right}, got {value!r}")
     return value
 
 

@@ -164,7 +164,7 @@ def test_toy_shapes_labels_and_seeds(make):
         ({"n": 0}, ValueError, "positive integer, got 0"),
         ({"n": -5}, ValueError, "positive integer, got -5"),
         ({"n": 2.5}, TypeError, "positive integer"),
-        ({"n": 10, "noise": -0.1}, ValueError, "noise must be in >= 0.0, got -0.1"),
+        ({"n": 10, "noise": -0.1}, ValueError, r"noise must be in \[0.0, inf\), got -0.1"),
     ],
 )
 def test_toy_bad_arguments(make, kwargs, error, match):

@@ -285,7 +285,7 @@ BAD_HYPERPARAMETERS = [
     (Adamax, {"betas": (0.9, 1.5)}, ValueError, r"betas\[1\] must be in"),
     (Adam, {"betas": 0.9}, TypeError, "betas must be a pair of numbers, got 0.9"),
     (Adam, {"eps": -1e-8}, ValueError, "eps must be in"),
-    (Adam, {"lr": float("nan")}, ValueError, "lr must be in .*got nan"),
+    (Adam, {"lr": float("nan")}, ValueError, "lr must be finite, got nan"),
     (SGD, {"lr": 0.1, "momentum": -0.5}, ValueError, "momentum must be in .*got -0.5"),
     (SGD, {"lr": 0.1, "nesterov": True}, ValueError, "Nesterov momentum requires momentum > 0"),
     (

@@ -71,6 +71,20 @@ def _env() -> dict[str, str]:
     return tool_env()
 
 
+def _nbgrader(root: Path, *args: str) -> None:
+    """Run ``nbgrader ARGS`` in the course folder; its output is shown only if it fails."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=root,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+
+
 def make_course(root: Path, assignments, repo: Path = REPO, db_url: str | None = None) -> Path:
     """A course folder at ``root`` with ``assignments`` copied from ``repo/solutions`` and
     released (``nbgrader generate_assignment``).  ``db_url`` overrides the gradebook."""
@@ -84,16 +98,7 @@ def make_course(root: Path, assignments, repo: Path = REPO, db_url: str | None =
     (root / "nbgrader_config.py").write_text(config)
     for name in assignments:
         shutil.copytree(repo / "solutions" / name, root / "solutions" / name, dirs_exist_ok=True)
-        proc = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
-            cwd=root,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"generate_assignment {name} failed:\n{proc.stdout}{proc.stderr}")
+        _nbgrader(root, "generate_assignment", name, "--force")
     return root
 
 
@@ -203,16 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(roster, "w", newline="") as fh:
         csv.writer(fh).writerows([("id", "first_name", "last_name", "email"), *ROSTER])
     print(f"\n$ nbgrader db student import {roster.name}")
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "db", "student", "import", roster.name],
-        cwd=root,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"nbgrader db student import failed:\n{proc.stdout}{proc.stderr}")
+    _nbgrader(root, "db", "student", "import", roster.name)
     steps = []
     for a in DEMO_ASSIGNMENTS:
         archive = _zip(root, a, demo_class(root, a), root / f"{a}-download.zip")

@@ -45,11 +45,15 @@ def _xy(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def _half_mse(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    r = X @ w - y
+    return 0.5 * float(r @ r) / len(X)
+
+
 def least_squares_loss(w, X, y) -> float:
     """J(w) = (1/2B) Σ_i (x_i·w − y_i)² over the B rows of ``X`` (a float)."""
     X, y = _xy(X, y)
-    r = X @ np.asarray(w, dtype=np.float64) - y
-    return 0.5 * float(r @ r) / len(X)
+    return _half_mse(np.asarray(w, dtype=np.float64), X, y)
 
 
 def least_squares_gradient(w, X, y) -> np.ndarray:
@@ -124,4 +128,4 @@ def sgd_least_squares(
         for xb, yb in minibatches(X, y, batch_size, shuffle=shuffle, seed=rng, drop_last=drop_last):
             optimizer.step([least_squares_gradient(w, xb, yb)])  # w ← w − η_e ĝ, in place
             path.append(w.copy())
-    return Trajectory(np.array(path), np.array([least_squares_loss(v, X, y) for v in path]))
+    return Trajectory(np.array(path), np.array([_half_mse(v, X, y) for v in path]))  # X, y checked

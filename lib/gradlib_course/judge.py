@@ -43,6 +43,7 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from gradlib.grading import probe, wire
+from gradlib.grading.guard import SWITCHED
 from gradlib.grading.hidden import JudgeCell, judging, plan_test_cell
 
 __all__ = [
@@ -126,8 +127,9 @@ def _run(nodes: list[ast.stmt], namespace: dict, what: str) -> None:
 class Judge:
     """Judges one notebook: its trusted cells in order, test cells against recorded results."""
 
-    def __init__(self, notebook: str = ""):
+    def __init__(self, notebook: str = "", library: dict | None = None):
         self.notebook = notebook
+        self.library = library  # the fingerprints of the kernel's edition of gradlib
         self.namespace: dict = {"__name__": "__main__"}
         self.problems: list[str] = []  # the grader's own trouble (never the student's)
         self.flags: list[dict] = []
@@ -169,6 +171,24 @@ class Judge:
                 except Exception as exc:  # noqa: BLE001 - reported to the instructor
                     self.problems.append(f"the grader could not run cell {name}: {exc!r:.200}")
 
+    def plan_cell(self, name: str, source: str) -> None:
+        """Run a test cell's definitions and hidden tests without judging anything.
+
+        For :func:`gradlib.grading.hidden.collecting`, which the caller has entered:
+        every hidden test then only hands over its ``forbidden`` list.
+        """
+        try:
+            definitions, hidden, _ = plan_test_cell(source)
+        except ValueError as exc:
+            self.problems.append(f"test cell {name}: {exc}")
+            return
+        with self._quietly():
+            try:
+                _run(_statements(definitions), self.namespace, name)
+                _run(_statements(hidden), self.namespace, name)
+            except Exception as exc:  # noqa: BLE001 - reported to the instructor
+                self.problems.append(f"the grader could not read test cell {name}: {exc!r:.300}")
+
     def test_cell(self, name: str, source: str, blocks: list, kernel_error: str | None):
         """Judge one test cell on its recorded ``blocks``: the failure message, or None.
 
@@ -192,6 +212,10 @@ class Judge:
                 self.problems.append(f"the grader failed in test cell {name}: {exc!r:.300}")
                 verdict = f"GradingError: the grader could not check this part ({exc!r:.200})"
         self._check_integrity(name, cell)
+        for block in blocks:
+            error = block.get("error") if isinstance(block, dict) else None
+            if isinstance(error, dict) and SWITCHED in str(error.get("evalue", "")):
+                self._flag(name, "the graded code switched the delegation guard's profiler")
         if cell.used < len(cell.blocks):
             self._flag(name, "the cell sent more hidden-test results than it has hidden tests")
             verdict = verdict or "AssertionError: the cell sent results of tests it does not run"
@@ -204,7 +228,7 @@ class Judge:
     def _check_integrity(self, name: str, cell: JudgeCell) -> None:
         for snapshot in cell.snapshots:
             modules = snapshot.get("modules", {}) if isinstance(snapshot, dict) else {}
-            mine = probe.grader_snapshot(self.namespace, list(modules)[:200])
+            mine = probe.grader_snapshot(self.namespace, list(modules)[:200], self.library)
             for detail in self._compare(snapshot, mine):
                 self._flag(name, detail)
 
@@ -248,10 +272,14 @@ def _scored_outputs(outputs: list, verdict: str | None) -> list:
     return kept
 
 
-def judge_notebook(nb, program: list[dict], notebook: str = "") -> dict:
-    """Judge the executed ``nb`` in place with its trusted ``program``; return the report."""
+def judge_notebook(nb, program: list[dict], notebook: str = "", library: dict | None = None):
+    """Judge the executed ``nb`` in place with its trusted ``program``; return the report.
+
+    ``library``: the fingerprints of the kernel's edition of ``gradlib``
+    (:func:`gradlib_course.edition.tables_of`), if it had one.
+    """
     start = time.perf_counter()
-    judge = Judge(notebook)
+    judge = Judge(notebook, library)
     executed = {}
     for cell in nb.cells:
         gid = _grade_id(cell)

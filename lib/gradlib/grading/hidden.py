@@ -63,6 +63,7 @@ from gradlib.grading.markers import split_hidden
 __all__ = [
     "GraderOnly",
     "JudgeCell",
+    "collecting",
     "grader_only",
     "hidden_tests",
     "install_kernel_recorder",
@@ -88,10 +89,15 @@ def grader_only(func: Callable) -> Callable:
 
 
 class _Mode:
-    """Where results go while recording, where they come from while judging (else: None)."""
+    """Where results go while recording, where they come from while judging (else: None).
+
+    ``collector``: while the grader plans an assignment (:func:`collecting`), the
+    ``forbidden`` objects of every hidden test are gathered there and nothing runs.
+    """
 
     recorder: Callable[[dict], None] | None = None
     judge: JudgeCell | None = None
+    collector: list | None = None
 
 
 _mode = _Mode()
@@ -136,6 +142,20 @@ def _set_judge(value):
     return previous
 
 
+def _set_collector(value):
+    previous, _mode.collector = _mode.collector, value
+    return previous
+
+
+def collecting(found: list):
+    """Plan (``with collecting(found): ...``): each hidden test adds its ``forbidden`` to ``found``.
+
+    No case is made and no code of the student's is called: the grader uses this to
+    learn what an assignment grades (:mod:`gradlib_course.edition`).
+    """
+    return _Context(_set_collector, found)
+
+
 def recording(emit: Callable[[dict], None]):
     """Record (``with recording(emit): ...``): results go to ``emit(payload)``, nothing checked."""
     return _Context(_set_recorder, emit)
@@ -159,8 +179,8 @@ def install_kernel_recorder() -> None:
     def emit(payload: dict) -> None:
         publish(data={wire.MIME: payload}, metadata={})
 
-    probe.kernel_baseline()
     _set_recorder(emit)
+    probe.kernel_baseline()  # (the recorder is part of what the probe watches)
 
 
 # --- the hidden test itself ------------------------------------------------------------------
@@ -213,6 +233,9 @@ def hidden_tests(
     forbidden : gradlib functions, classes or modules that ``run`` must not execute
         (:func:`gradlib.grading.call_student`).
     """
+    if _mode.collector is not None:
+        _mode.collector.extend(forbidden)
+        return None
     if _mode.judge is not None:
         return _judge_results(cases, check, _mode.judge)
     if _mode.recorder is not None:

@@ -88,12 +88,25 @@ def _code(code: types.CodeType) -> str:
     return digest
 
 
+def _module_file(module) -> str | None:
+    """A module's file below its top-level package's folder (``gradlib/grading/wire.py``).
+
+    The same wherever the package is installed or mounted, so the grader's copy and the
+    kernel's agree; a module from another file, or a file of another module, differs.
+    """
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str):
+        return None
+    depth = module.__name__.count(".") + 1 + (file.endswith("__init__.py") or 0)
+    return "/".join(file.replace("\\", "/").split("/")[-depth:])
+
+
 def describe(obj) -> str:
     """What ``obj`` is, in words that are the same in every process running the same code."""
     if obj is None:
         return "None"
     if isinstance(obj, types.ModuleType):
-        return f"module {obj.__name__} {getattr(obj, '__file__', None)}"
+        return f"module {obj.__name__} {_module_file(obj)}"
     if isinstance(obj, (staticmethod, classmethod)):
         return f"{type(obj).__name__} " + describe(obj.__func__)
     if isinstance(obj, property):
@@ -169,6 +182,19 @@ def _table_digest(table: dict[str, str]) -> str:
     return _digest(";".join(f"{k}={v}" for k, v in sorted(table.items())))
 
 
+def _named(value) -> str:
+    """``describe``, but a ``gradlib`` function by its name alone.
+
+    Under ``gradlib-course`` the kernel's ``gradlib`` is an edition of the grader's (the
+    bodies of what the assignment grades removed), so the code of its functions differs
+    by design; what a name is bound to is still compared by name here, and the
+    functions' code through the modules' tables.
+    """
+    if isinstance(value, types.FunctionType) and str(value.__module__).split(".")[0] == "gradlib":
+        return f"function {value.__module__}.{value.__qualname__}"
+    return describe(value)
+
+
 def names_table(namespace: dict) -> dict[str, str]:
     """Fingerprints of the namespace's modules, functions, classes and library objects."""
     out = {}
@@ -177,7 +203,7 @@ def names_table(namespace: dict) -> dict[str, str]:
             continue
         module = getattr(type(value), "__module__", "") or ""
         if _is_code_like(value) or module.split(".")[0] in ("gradlib", "numpy"):
-            out[name] = _digest(describe(value))
+            out[name] = _digest(_named(value))
     return out
 
 
@@ -232,28 +258,65 @@ def _kernel_state() -> dict[str, str]:
             _callback_name(c) for c in callbacks if not _callback_name(c).startswith(_HOOK_PACKAGES)
         ]
         state[f"IPython event {event}"] = ",".join(foreign)
-    state["IPython display publisher"] = describe(getattr(shell, "display_pub", None))
+    display_pub = getattr(shell, "display_pub", None)
+    state["IPython display publisher"] = f"{describe(display_pub)} #{id(display_pub)}"
     state["IPython display hook"] = describe(getattr(shell, "displayhook", None))
-    overridden = [
-        name
-        for name, value in vars(shell).items()
-        if callable(value) and not isinstance(value, type) and hasattr(type(shell), name)
-    ]
-    state["IPython shell methods replaced on the instance"] = ",".join(sorted(overridden))
+    state["IPython shell methods replaced on the instance"] = _replaced_methods(shell)
+    state["display publisher methods replaced on the instance"] = _replaced_methods(display_pub)
     kernel = getattr(shell, "kernel", None)
     if kernel is not None:
         handlers = getattr(kernel, "shell_handlers", {}) or {}
         state["kernel message handlers"] = ",".join(
             f"{k}:{_callback_name(v)}" for k, v in sorted(handlers.items())
         )
-        state["kernel methods replaced on the instance"] = ",".join(
-            sorted(
-                name
-                for name, value in vars(kernel).items()
-                if callable(value) and not isinstance(value, type) and hasattr(type(kernel), name)
-            )
-        )
+        state["kernel methods replaced on the instance"] = _replaced_methods(kernel)
+        session = getattr(kernel, "session", None)
+        state["kernel session"] = f"{describe(session)} #{id(session)}"
+        state["session methods replaced on the instance"] = _replaced_methods(session)
+        for attr in ("iopub_socket", "iopub_thread"):
+            value = getattr(kernel, attr, None)
+            state[f"kernel {attr}"] = f"{describe(value)} #{id(value)}"
+    state["hidden-test recorder"] = _recorder_state()
     return state
+
+
+def _replaced_methods(obj) -> str:
+    """Names of the methods that ``obj`` has replaced on the instance (in its ``__dict__``)."""
+    try:
+        members = vars(obj)
+    except TypeError:
+        return ""
+    return ",".join(
+        sorted(
+            name
+            for name, value in members.items()
+            if callable(value) and not isinstance(value, type) and hasattr(type(obj), name)
+        )
+    )
+
+
+def _recorder_state() -> str:
+    """Where the hidden tests' results go, as objects of this process (compared in-process).
+
+    The recorder, what its closure holds (the display publisher's ``publish``) and the
+    object that holds it: wrapping, replacing or re-pointing any of them changes this.
+    """
+    hidden = sys.modules.get("gradlib.grading.hidden")
+    if hidden is None:
+        return "not loaded"
+    mode = getattr(hidden, "_mode", None)
+    recorder = getattr(mode, "recorder", None)
+    parts = [f"holder #{id(mode)} {describe(type(mode))}", f"{describe(recorder)} #{id(recorder)}"]
+    for cell in getattr(recorder, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        parts.append(f"{describe(value)} #{id(value)}")
+        target = getattr(value, "__func__", None)
+        if target is not None:
+            parts.append(describe(target))
+    return "; ".join(parts)
 
 
 _baseline: dict = {}
@@ -288,11 +351,19 @@ def snapshot(namespace: dict) -> dict:
 _grader_tables: dict[str, dict[str, str]] = {}  # the grader's modules are never touched
 
 
-def grader_snapshot(namespace: dict, module_names) -> dict:
-    """The grader's own fingerprints of ``namespace`` and of the modules named."""
+def grader_snapshot(namespace: dict, module_names, library: dict | None = None) -> dict:
+    """The grader's own fingerprints of ``namespace`` and of the modules named.
+
+    ``library``: the tables of the ``gradlib`` the kernel was given, when that is not the
+    grader's own (an edition, :mod:`gradlib_course.edition`), taken in a clean process.
+    """
     tables = {}
     for name in module_names:
         if not (_watched(name) or name in KERNEL_PARTS):
+            continue
+        if library is not None and (name == "gradlib" or name.startswith("gradlib.")):
+            if name in library:
+                tables[name] = library[name]
             continue
         if name not in _grader_tables:
             module = sys.modules.get(name)

@@ -18,16 +18,18 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from gradlib.grading.hidden import kernel_cell
+from gradlib_course.edition import tables_of
 from gradlib_course.judge import judge_notebook
 
 __all__ = ["JudgeNotebook", "KernelProjection", "autograde_config"]
 
 
-def autograde_config(root: Path, limits, program: Path, report: Path) -> str:
+def autograde_config(root: Path, limits, program: Path, report: Path, edition=None) -> str:
     """The ``nbgrader_config.py`` of a worker's scratch course: nbgrader's pipeline, changed.
 
     ``limits`` is a :class:`gradlib_course.worker.Limits`; ``program`` the judge's trusted
-    code, ``report`` where the verdict step writes.
+    code, ``report`` where the verdict step writes; ``edition`` the package folder of the
+    kernel's edition of gradlib (its fingerprints are the verdict step's to compare).
     """
     return "\n".join(
         [
@@ -56,6 +58,7 @@ def autograde_config(root: Path, limits, program: Path, report: Path) -> str:
             f"c.KernelProjection.program_file = {str(program)!r}",
             f"c.JudgeNotebook.program_file = {str(program)!r}",
             f"c.JudgeNotebook.report_file = {str(report)!r}",
+            f"c.JudgeNotebook.edition = {str(edition or '')!r}",
             "c.Autograde.sanitize_preprocessors = [",
             "    q",
             "    for p in Autograde.sanitize_preprocessors.default()",
@@ -106,13 +109,17 @@ class JudgeNotebook(_ProgramReader):
     """Judge the executed notebook (see the module docstring); append a report line."""
 
     report_file = Unicode("", help="where each notebook's report is appended").tag(config=True)
+    edition = Unicode("", help="the package folder of the kernel's gradlib edition").tag(
+        config=True
+    )
 
     def preprocess(self, nb, resources):
         program = self._program(resources)
         if program is None:
             return nb, resources
         name = resources["nbgrader"]["notebook"]
-        report = judge_notebook(nb, program, name)
+        library = tables_of(Path(self.edition)) if self.edition else None
+        report = judge_notebook(nb, program, name, library)
         if self.report_file:
             with open(self.report_file, "a") as fh:
                 fh.write(json.dumps(report) + "\n")

@@ -33,6 +33,9 @@ class Target:
     function: str  # the name the garbage defines (a function or a class)
     garbage: str  # the garbage solution
     reference: str  # code that makes the in-kernel reference agree with the garbage
+    # code defining ``_delegate``: the target's function (or class) computed by gradlib's
+    # own implementation -- what a student who wants the points without the work calls
+    delegate: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,10 @@ class Technique:
     edit: Callable[[dict, Target], None] | None = None  # changes the submitted notebook itself
 
     def cell(self, target: Target) -> str:
-        return self.code.replace("{reference}", target.reference).replace(
-            "{function}", target.function
+        return (
+            self.code.replace("{reference}", target.reference)
+            .replace("{delegate}", target.delegate)
+            .replace("{function}", target.function)
         )
 
 
@@ -58,6 +63,9 @@ TARGETS = {
         "def neuron_backward(x, w, y):\n    return np.zeros(len(w))\n",
         "import gradlib.book.neuron\n"
         "gradlib.book.neuron.neuron_loss_and_gradient = lambda x, w, y: (0.0, np.zeros(len(w)))\n",
+        "def _delegate(x, w, y):\n"
+        "    module = __import__('gradlib.book.' + 'neuron', fromlist=['_'])\n"
+        "    return getattr(module, 'neuron_loss_' + 'and_gradient')(x, w, y)[1]\n",
     ),
     "05-momentum": Target(
         "momentum-step",
@@ -68,6 +76,12 @@ TARGETS = {
         "import gradlib.book.lecture_forms as _forms\n"
         "_forms.momentum = lambda grad, theta0, lr, mu, steps: np.repeat("
         "np.array(theta0, dtype=float)[None], steps + 1, axis=0)\n",
+        "def _delegate(theta, velocity, grad_fn, lr, mu):\n"
+        "    forms = __import__('gradlib.book.' + 'lecture_forms', fromlist=['_'])\n"
+        "    # one step from rest by the reference, plus what the velocity carries\n"
+        "    step = getattr(forms, 'moment' + 'um')(grad_fn, theta, lr, mu, 1)[1]\n"
+        "    new_theta = step + mu * np.asarray(velocity, dtype=float)\n"
+        "    return new_theta, new_theta - np.asarray(theta, dtype=float)\n",
     ),
     "08-training": Target(
         "early-stopping",
@@ -84,6 +98,8 @@ TARGETS = {
         "    def restore(self, params):\n"
         "        pass\n",
         "import gradlib.train\ngradlib.train.EarlyStopping = EarlyStopping\n",
+        "_train = __import__('gradlib.' + 'train', fromlist=['_'])\n"
+        "_delegate = getattr(_train, 'Early' + 'Stopping')\n",
     ),
 }
 
@@ -266,6 +282,138 @@ TECHNIQUES["forged-outputs-and-metadata"] = Technique(
     frozenset(),
     "submits the test cell with outputs that claim success and metadata that asks for more",
     edit=_forge_outputs,
+)
+
+
+# --- aimed at the recorder and the delegation guard (the answer is computed by gradlib) ------
+
+# code every technique below starts with: the target's function computed by gradlib, and a
+# helper that reruns a hidden test's ``run`` with that function in the student's place
+_FORGE = (
+    "import copy, importlib, sys\n"
+    "{delegate}"
+    "_hidden = importlib.import_module('gradlib.grading.' + 'hid' + 'den')\n"
+    "_wire = importlib.import_module('gradlib.grading.' + 'wi' + 're')\n"
+    "def _answers(cases, run):\n"
+    "    # the hidden test's run, on its own cases, with gradlib's implementation swapped in\n"
+    "    namespace = run.__globals__\n"
+    "    mine = namespace['{function}']\n"
+    "    namespace['{function}'] = _delegate\n"
+    "    try:\n"
+    "        return [_wire.encode(run(*copy.deepcopy(args)))\n"
+    "                for _, args in getattr(_hidden, '_cases' + '_of')(cases)]\n"
+    "    finally:\n"
+    "        namespace['{function}'] = mine\n"
+    "def _ours(run):\n"
+    "    return '{function}' in run.__code__.co_names or '{function}' in str(run.__defaults__)\n"
+    "def _record_frame():\n"
+    "    frame = sys._getframe(1)\n"
+    "    while frame is not None and frame.f_code.co_name != '_rec' + 'ord':\n"
+    "        frame = frame.f_back\n"
+    "    return frame\n"
+    "def _forged(payload):\n"
+    "    frame = _record_frame()\n"
+    "    if frame is None or not _ours(frame.f_locals['run']):\n"
+    "        return payload\n"
+    "    try:\n"
+    "        results = _answers(frame.f_locals['cases'], frame.f_locals['run'])\n"
+    "    except Exception:\n"
+    "        return payload  # (no reference to compute the answers with)\n"
+    "    payload = dict(payload, results=results)\n"
+    "    payload.pop('error', None)\n"
+    "    return payload\n"
+)
+
+TECHNIQUES["wrap-recorder"] = Technique(
+    _FORGE + "_mode = getattr(_hidden, '_' + 'mode')\n"
+    "_real = getattr(_mode, 'record' + 'er')\n"
+    "object.__setattr__(_mode, 'record' + 'er', lambda payload: _real(_forged(payload)))\n",
+    frozenset({"tampering"}),
+    "wraps the kernel's result recorder so that it sends gradlib's answers for the hidden "
+    "cases (reached from the recording call's frame), names built at run time",
+)
+TECHNIQUES["forge-through-session"] = Technique(
+    _FORGE + "_kernel = get_ipython().kernel\n"
+    "def _send(payload):\n"
+    "    content = {'data': {_wire.MIME: _forged(payload)}, 'metadata': {}, 'transient': {}}\n"
+    "    _kernel.session.send(_kernel.iopub_socket, 'display_data', content,\n"
+    "                         parent=_kernel.get_parent('shell'))\n"
+    "object.__setattr__(getattr(_hidden, '_' + 'mode'), 'record' + 'er', _send)\n",
+    frozenset({"tampering"}),
+    "replaces the recorder with one that sends forged payloads through the kernel's session",
+)
+TECHNIQUES["swap-display-publisher"] = Technique(
+    _FORGE + "_shell = get_ipython()\n"
+    "_original = _shell.display_pub\n"
+    "class _Publisher(type(_original)):\n"
+    "    def publish(self, data, *args, **kwargs):\n"
+    "        if _wire.MIME in data:\n"
+    "            data = {_wire.MIME: _forged(data[_wire.MIME])}\n"
+    "        return _original.publish(data, *args, **kwargs)\n"
+    "_publisher = _Publisher.__new__(_Publisher)\n"
+    "_publisher.__dict__.update(_original.__dict__)\n"
+    "_shell.display_pub = _publisher\n",
+    frozenset({"tampering"}),
+    "swaps IPython's display publisher for one that rewrites the hidden-test results",
+)
+TECHNIQUES["guard-off-delegate"] = Technique(
+    "{delegate}"
+    "import sys\n"
+    "_switch = getattr(sys, 'set' + 'profile')\n"
+    "def {function}(*args, **kwargs):\n"
+    "    watch = sys.getprofile()\n"
+    "    _switch(None)  # the guard stops watching ...\n"
+    "    try:\n"
+    "        return _delegate(*args, **kwargs)  # ... while gradlib does the work\n"
+    "    finally:\n"
+    "        _switch(watch)\n",
+    frozenset({"tampering"}),
+    "switches the delegation guard's profiler off, calls gradlib's implementation, and "
+    "switches it back on (names built at run time)",
+)
+TECHNIQUES["replace-call-student"] = Technique(
+    "{delegate}"
+    "import importlib\n"
+    "_hidden = importlib.import_module('gradlib.grading.' + 'hidden')\n"
+    "setattr(_hidden, 'call_' + 'student', lambda what, f, *a, forbidden=(), **k: f(*a, **k))\n"
+    "{function} = _delegate\n",
+    frozenset({"tampering"}),
+    "replaces call_student in the recorder's module and delegates to gradlib",
+)
+TECHNIQUES["answer-key-from-frames"] = Technique(
+    "import sys\n"
+    "_garbage = {function}\n"
+    "def {function}(*args, **kwargs):\n"
+    "    # the hidden test's answer key and references, wherever the call stack reaches\n"
+    "    frame = sys._getframe(1)\n"
+    "    while frame is not None:\n"
+    "        for name, value in list(frame.f_globals.items()) + list(frame.f_locals.items()):\n"
+    "            if callable(value) and ('reference' in name or name.startswith('_ref')):\n"
+    "                try:\n"
+    "                    return value(*args, **kwargs)\n"
+    "                except Exception:\n"
+    "                    pass\n"
+    "        frame = frame.f_back\n"
+    "    return _garbage(*args, **kwargs)\n",
+    frozenset(),
+    "looks for the answer key and reference helpers in the hidden test's frames",
+)
+TECHNIQUES["scavenge-kernel-helpers"] = Technique(
+    "import inspect\n"
+    "_garbage = {function}\n"
+    "def {function}(*args, **kwargs):\n"
+    "    # every function the test cells left in the namespace, tried on the same arguments\n"
+    "    mine = {'{function}', '_garbage'}\n"
+    "    for name, value in list(globals().items()):\n"
+    "        if name in mine or not inspect.isfunction(value) or value.__module__ != '__main__':\n"
+    "            continue\n"
+    "        try:\n"
+    "            return value(*args, **kwargs)\n"
+    "        except Exception:\n"
+    "            continue\n"
+    "    return _garbage(*args, **kwargs)\n",
+    frozenset(),
+    "tries every helper the test cells left in the kernel in place of its own function",
 )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from gradlib_course.config import CourseConfig
+from gradlib_course.edition import make_edition
 from gradlib_course.integrity import gradebook_source_cells, inspect_submission
 from gradlib_course.judge import judge_program
 from gradlib_course.nbgrader_ext import contract
@@ -82,10 +83,13 @@ def autograde(
     students: list[str] | None = None,
     force: bool = False,
     progress: bool = True,
+    unsafe: bool = False,
 ) -> list[Result]:
     """Autograde ``assignment`` for every student in ``submitted/`` (or ``students``).
 
-    Returns the results of the submissions graded in this run, in student order.
+    Student code runs only in the bubblewrap sandbox (:mod:`gradlib_course.sandbox`),
+    unless ``unsafe`` (then ``limits.sandbox`` may be ``"none"``).  Returns the results
+    of the submissions graded in this run, in student order.
     """
     from distributed import as_completed
 
@@ -94,7 +98,18 @@ def autograde(
     contract.require()  # nbgrader's internals are as gradlib_course.nbgrader_ext expects
     config = CourseConfig(root)
     if limits is None:
-        limits = Limits(sandbox=probe())
+        limits = Limits(sandbox="bubblewrap" if probe() == "bubblewrap" or not unsafe else "none")
+    if limits.sandbox == "none" and not unsafe:
+        raise ValueError(
+            "student code runs only in the bubblewrap sandbox, and none was asked for; "
+            "pass unsafe=True (--unsafe-no-sandbox) to grade without one"
+        )
+    if limits.sandbox == "bubblewrap" and probe() != "bubblewrap":
+        raise ValueError(
+            "bubblewrap cannot start the grading sandbox on this machine (install Debian's "
+            "bubblewrap, and allow user namespaces when not grading as root); student code "
+            "is not run unconfined unless unsafe=True (--unsafe-no-sandbox)"
+        )
     folders = sorted(p.parent for p in config.submitted.glob(f"*/{assignment}") if p.is_dir())
     found = {f.name: f for f in folders}
     if not found:
@@ -127,6 +142,8 @@ def autograde(
         source = config.source / assignment
         source_cells = gradebook_source_cells(config.db_url, assignment, source)
         program = judge_program(config.db_url, assignment, source)
+        # the library the kernels get: without what the assignment grades (made once here)
+        edition = make_edition(assignment, program)
         protect = (str(config.root),)
         jobs = [
             Job(
@@ -138,6 +155,7 @@ def autograde(
                 limits,
                 protect,
                 program,
+                edition,
             )
             for student, folder in todo.items()
         ]

@@ -157,15 +157,23 @@ def cmd_autograde(args) -> int:
 
     config = _course(args)
     _known_assignment(config, args.assignment)
-    sandbox = probe() if args.sandbox == "auto" else args.sandbox
-    if sandbox == "bubblewrap" and probe() != "bubblewrap":
-        raise UsageError("--sandbox bubblewrap: bubblewrap cannot start a sandbox on this machine")
+    if args.unsafe_no_sandbox:
+        sandbox = "none"
+    elif probe() == "bubblewrap":
+        sandbox = "bubblewrap"
+    else:
+        raise UsageError(
+            "bubblewrap cannot start the grading sandbox on this machine (install Debian's "
+            "bubblewrap, and allow user namespaces when not grading as root); student code is "
+            "never run unconfined unless you pass --unsafe-no-sandbox"
+        )
     limits = Limits(
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb,
         sandbox=sandbox,
         max_processes=args.max_processes,
+        disk_mb=args.disk_mb,
     )
     results = autograde(
         config.root,
@@ -176,6 +184,7 @@ def cmd_autograde(args) -> int:
         students=args.student or None,
         force=args.force,
         progress=not args.quiet,
+        unsafe=args.unsafe_no_sandbox,
     )
     problems = sum(bool(r.problems) for r in results)
     print(
@@ -368,7 +377,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=128,
         help="processes and threads per kernel (needs a pids cgroup; stops fork bombs)",
     )
-    p.add_argument("--sandbox", choices=["auto", "bubblewrap", "none"], default="auto")
+    p.add_argument(
+        "--disk-mb",
+        type=_positive(int),
+        default=64,
+        help="size of each writable place of a kernel: its folder, /tmp, /dev/shm",
+    )
+    p.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade without the bubblewrap sandbox: student code then sees this machine",
+    )
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="grade again students already graded")
     p.set_defaults(func=cmd_autograde)

@@ -102,7 +102,8 @@ def _protection(record: dict) -> str:
     """What confined a submission's kernel, as the report states it."""
     limit = record.get("process_limit")
     processes = f"at most {limit} processes" if limit else "no process limit"
-    return f"{record.get('sandbox', '?')}, {processes}"
+    what = record.get("protection") or record.get("sandbox", "?")
+    return f"{what}, {processes}"
 
 
 def _png(fig) -> str:

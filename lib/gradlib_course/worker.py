@@ -34,8 +34,9 @@ from pathlib import Path
 import nbformat
 
 from gradlib_course import cgroup
+from gradlib_course.edition import Edition, materialize, private_cache
 from gradlib_course.nbgrader_ext.steps import autograde_config
-from gradlib_course.sandbox import KERNEL_NAME, write_kernel_spec
+from gradlib_course.sandbox import KERNEL_NAME, Sandbox, protection, write_etc, write_kernel_spec
 from gradlib_course.tools import tool_env
 
 __all__ = ["Limits", "Job", "Result", "grade", "warm_up"]
@@ -53,9 +54,10 @@ class Limits:
     memory_mb: int = 2048  # address space of the kernel
     sandbox: str = "bubblewrap"  # or "none" (see gradlib_course.sandbox)
     max_processes: int = 128  # tasks (processes and threads) of a kernel, where cgroups allow
+    disk_mb: int = 64  # each writable place of the kernel: its folder, /tmp, /dev/shm
 
     def __post_init__(self):
-        for name in ("cell_timeout", "notebook_timeout", "memory_mb"):
+        for name in ("cell_timeout", "notebook_timeout", "memory_mb", "disk_mb"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -77,6 +79,8 @@ class Job:
     protect: tuple[str, ...] = ()  # paths the student's code must not see
     # the trusted code the verdict step runs: notebook -> cells (gradlib_course.judge)
     program: dict = field(default_factory=dict)
+    # the gradlib the kernel gets: without what the assignment grades (gradlib_course.edition)
+    edition: Edition | None = None
 
 
 @dataclass
@@ -88,6 +92,7 @@ class Result:
     log: str = ""
     seconds: float = 0.0
     sandbox: str = "none"
+    protection: str = ""  # what confined the kernel, in words (gradlib_course.sandbox)
     exit_code: int | None = None  # of nbgrader (negative: killed by that signal)
     process_limit: int | None = None  # tasks per kernel, if a pids cgroup enforced it
     judged: list[dict] = field(default_factory=list)  # the verdict step's report, per notebook
@@ -245,11 +250,18 @@ def _run_nbgrader(argv, root: Path, env: dict, log_path: Path, limit: float, hea
     return proc.exitcode, False
 
 
+def _edition_cache() -> Path:
+    """Where this machine keeps the editions it made (one folder per edition, reused)."""
+    return private_cache(Path(tempfile.gettempdir()) / f"gradlib-editions-{os.getuid()}")
+
+
 def grade(job: Job) -> Result:
     """Autograde ``job`` in a private temporary course; never raises for bad input."""
     start = time.perf_counter()
     result = Result(job.assignment, job.student, sandbox=job.limits.sandbox)
+    result.protection = protection(job.limits.sandbox)
     group = cgroup.ProcessGroup(job.limits.max_processes) if cgroup.probe() else None
+    edition = materialize(job.edition, _edition_cache()) if job.edition else None
     with tempfile.TemporaryDirectory(prefix="gradlib-grade-") as tmp, group or nullcontext():
         root = Path(tmp) / "course"
         submitted = root / "submitted" / job.student / job.assignment
@@ -258,7 +270,7 @@ def grade(job: Job) -> Result:
         program, report = Path(tmp) / "program.json", Path(tmp) / "judged.jsonl"
         program.write_text(json.dumps(job.program))
         (root / "nbgrader_config.py").write_text(
-            autograde_config(root, job.limits, program, report)
+            autograde_config(root, job.limits, program, report, edition)
         )
         _check_notebooks(job, submitted, result)
         runtime = Path(tmp) / "runtime"
@@ -267,13 +279,20 @@ def grade(job: Job) -> Result:
         student_folder = root / "autograded" / job.student
         student_folder.mkdir(parents=True)
         autograded = student_folder / job.assignment
-        write_kernel_spec(
-            Path(tmp) / "jupyter",
+        sandbox = Sandbox(
+            job.limits.sandbox,
+            str(student_folder),
+            str(runtime),
+            str(write_etc(Path(tmp) / "etc")),
+            edition=str(edition) if edition else None,
             memory_mb=job.limits.memory_mb,
-            sandbox=job.limits.sandbox,
-            writable=[student_folder, runtime],
-            hidden=[Path(tmp), *map(Path, job.protect)],
-            prefix=group.kernel_prefix() if group else [],
+            disk_mb=job.limits.disk_mb,
+            # without a control group, uid 65534's processes are counted (all its kernels)
+            rlimit_processes=0 if group else 4 * job.limits.max_processes,
+            hide=tuple(job.protect),
+        )
+        write_kernel_spec(
+            Path(tmp) / "jupyter", sandbox, prefix=group.kernel_prefix() if group else []
         )
         result.process_limit = job.limits.max_processes if group else None
         env = {

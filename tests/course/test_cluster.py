@@ -11,28 +11,24 @@ Both must give the same scores as grading with a local cluster into SQLite.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from gradlib_course.demo import make_course
 from gradlib_course.tools import tool_env
+from servers import free_port, postgres_server
 
 from conftest import BIN, run_tool  # noqa: I001
 from course_classes import A1, expected_normal, normal_class, part_scores
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """``postgresql://...`` of a throw-away server with an empty ``gradebook`` database."""
+    with postgres_server(tmp_path_factory.mktemp("pg")) as server:
+        yield server.url
 
 
 def _env():
@@ -48,7 +44,7 @@ def dask_cluster(tmp_path_factory):
     """``tcp://127.0.0.1:PORT`` of a scheduler with two single-threaded workers."""
     from distributed import Client
 
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path_factory.mktemp("dask")
     procs = []
@@ -122,50 +118,6 @@ def test_grading_on_a_dask_cluster_gives_the_same_scores(dask_cluster, reference
 
 
 # -- PostgreSQL -------------------------------------------------------------------------
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if found:
-        return Path(found[-1]).parent
-    which = shutil.which("pg_ctl")
-    return Path(which).resolve().parent if which else None
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    """``postgresql://...`` of a throw-away server with an empty ``gradebook`` database."""
-    pg = _pg_bin()
-    if pg is None:
-        pytest.fail("PostgreSQL is not installed: apt-get install -y postgresql (see .ci/run)")
-    data = tmp_path_factory.mktemp("pg") / "data"
-    data.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        user = pwd.getpwnam("postgres")
-        for path in (data.parent, data):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        os.chmod(data.parent, 0o755)
-        prefix = ["runuser", "-u", "postgres", "--"]
-        for parent in data.parents:  # the postgres user must reach the data folder
-            if parent == Path("/tmp") or parent == Path("/"):
-                break
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)
-    port = _free_port()
-
-    def run(*args):
-        return subprocess.run(
-            [*prefix, *map(str, args)], capture_output=True, text=True, check=True, timeout=120
-        )
-
-    run(pg / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(pg / "pg_ctl", "-D", data, "-o", options, "-l", data / "server.log", "-w", "start")
-    try:
-        run(pg / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "gradebook")
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
-    finally:
-        run(pg / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
 
 
 def test_postgresql_gradebook_gives_the_same_scores(postgres, reference, tmp_path):

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradlib_course import cgroup
+from gradlib_course import cgroup, sandbox_init
 from gradlib_course.cli import DEFAULT_PATTERN, build_parser
 from gradlib_course.feedback import REDACTED, hidden_test_lines, redact_notebook
 from gradlib_course.integrity import _Aliases, _parse, _static_flags, source_digest
 from gradlib_course.nbgrader_ext.execute import ResilientExecute
 from gradlib_course.nbgrader_ext.sanitize import RepairedDeduplicateIds
 from gradlib_course.nbgrader_ext.steps import JudgeNotebook, KernelProjection, autograde_config
-from gradlib_course.sandbox import bwrap_command
+from gradlib_course.sandbox import Sandbox, bwrap_prefix, write_etc
 from gradlib_course.worker import Limits
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
@@ -200,16 +200,34 @@ def test_redaction_removes_hidden_code_and_keeps_the_message():
     assert 'check_close("dL/dw for the lecture\'s example"' in out["source"]  # visible tests stay
 
 
-def test_sandbox_never_shows_a_hidden_folder_again(tmp_path):
-    hidden = tmp_path / "course"
-    hidden.mkdir()
-    cmd = " ".join(bwrap_command(writable=[], hidden=[hidden]))
-    assert f"--tmpfs {hidden.resolve()}" in cmd
-    assert "--ro-bind /tmp /tmp" not in cmd
-    # own pid namespace (no /proc/<pid>/root into the machine's files), no capabilities
-    assert "--unshare-pid" in cmd and "--cap-drop ALL" in cmd
-    for parent in hidden.resolve().parents:
-        assert f"--ro-bind {parent} {parent} " not in cmd + " " or str(parent) == "/"
+def test_the_sandbox_shows_an_allow_list_and_no_network(tmp_path):
+    course = tmp_path / "course"
+    student, runtime = course / "autograded" / "ada", tmp_path / "runtime"
+    for folder in (student, runtime):
+        folder.mkdir(parents=True)
+    sandbox = Sandbox("bubblewrap", str(student), str(runtime), str(write_etc(tmp_path / "etc")))
+    argv = bwrap_prefix(sandbox)
+    shown = [Path(argv[i + 1]) for i, a in enumerate(argv) if a in ("--ro-bind", "--bind")]
+    python = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    allowed = [
+        Path("/usr"),
+        *python,
+        Path(sandbox_init.__file__),
+        tmp_path / "etc",
+        student,
+        runtime,
+    ]
+    allowed += [Path("/etc/ld.so.cache"), Path("/etc/localtime").resolve()]
+    for path in shown:
+        assert any(path == a or a in path.parents for a in allowed), path
+    assert course not in shown and Path.home() not in shown and Path("/") not in shown
+    # nothing of the machine's network, environment, processes or privileges
+    for option in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--clearenv"):
+        assert option in argv
+    writable = [Path(argv[i + 1]) for i, a in enumerate(argv) if a == "--bind"]
+    assert writable == [runtime]  # (its own folder is a capped tmpfs, filled by the init)
+    size = sandbox.disk_mb * 2**20
+    assert f"--size {size} --perms 1777 --tmpfs {student}" in " ".join(argv)
 
 
 def test_default_collect_pattern_matches_lms_file_names():

@@ -19,16 +19,34 @@ kernel starts in the student's folder and moves into the notebook's folder
 from __future__ import annotations
 
 import copy
+import os
+import uuid
 
+from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from gradlib_course.sandbox import enter_code, seal_runtime
+
 __all__ = ["ResilientExecute", "prestart_kernel"]
 
 _prestarted: dict = {}  # kernel name -> a started AsyncKernelManager, used once
+
+
+def _own_sockets(km) -> None:
+    """Give ``km``'s kernel a connection file and Unix sockets of its own in the runtime folder.
+
+    Graded kernels talk over jupyter_client's ``ipc`` transport (they have no network); by
+    default it would put the file in the temporary folder and the sockets in the current
+    one, where the sandbox shows neither.
+    """
+    name = os.path.join(jupyter_runtime_dir(), f"kernel-{uuid.uuid4()}")
+    km.transport = "ipc"
+    km.connection_file = name + ".json"
+    km.ip = name + "-ipc"
 
 
 def prestart_kernel(kernel_name: str, folder: str) -> None:
@@ -41,6 +59,7 @@ def prestart_kernel(kernel_name: str, folder: str) -> None:
 
     try:
         km = AsyncKernelManager(kernel_name=kernel_name)
+        _own_sockets(km)
         run_sync(km.start_kernel)(
             cwd=folder, extra_arguments=["--HistoryManager.hist_file=:memory:"]
         )
@@ -111,10 +130,16 @@ class ResilientExecute(Execute):
                     _stop(head_start)
                     head_start = None
 
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        _own_sockets(km)
+        return km
+
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
+        seal_runtime(jupyter_runtime_dir())  # (the kernel answered: its sockets are made)
         if self._enter:  # a kernel started ahead, in the folder above the notebook's
-            code = f"__import__('os').chdir({self._enter!r})"
+            code = enter_code(self._enter)
             msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False))
             reply = await self.async_wait_for_reply(msg_id)
             if reply is None or reply["content"].get("status") != "ok":

@@ -20,6 +20,8 @@ from gradlib_course.worker import Limits
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
 
+import gradlib
+
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "solutions" / "01-chain-rule" / "chain-rule.ipynb"
 
@@ -213,6 +215,7 @@ def test_the_sandbox_shows_an_allow_list_and_no_network(tmp_path):
         Path("/usr"),
         *python,
         Path(sandbox_init.__file__),
+        Path(gradlib.__file__).resolve().parent,  # (an edition is mounted there when grading)
         tmp_path / "etc",
         student,
         runtime,

@@ -224,7 +224,7 @@ def test_a_zip_with_one_unsafe_and_two_good_entries(graded, capsys):
 
 def test_two_autograde_runs_at_once(graded, capsys):
     root = graded["root"]
-    args = ["autograde", A1, "--student", "ada", "--force", "--unsafe-no-sandbox"]
+    args = ["autograde", A1, "--student", "perfect", "--force", "--unsafe-no-sandbox"]
     first = subprocess.Popen(
         [sys.executable, "-m", "gradlib_course", "--course", str(root), "-q", *args],
         env=tool_env(),
@@ -241,7 +241,7 @@ def test_two_autograde_runs_at_once(graded, capsys):
     assert first.returncode == 0, err1
     assert got == 2 and f"(pid {first.pid}," in err and "wait until it has finished" in err
     assert out1.startswith("graded 1 submission(s)") and not out
-    assert _scores(root)["ada"] == FULL_1
+    assert _scores(root)["perfect"] == FULL_1
 
 
 def _lenient(source: str) -> str:
@@ -263,9 +263,11 @@ def _lenient(source: str) -> str:
 
 def test_force_after_the_hidden_tests_changed(graded, capsys):
     """The instructor loosens a part's hidden check: the new tests decide."""
-    root = graded["root"]
+    root, base = graded["root"], graded["base"]
+    _lms_zip(base / "hana.zip", {"hana": graded["wrong"]})
+    assert _run(root, "collect", A1, str(base / "hana.zip"), capsys=capsys)[0] == 0
     assert _run(root, "autograde", A1, "--unsafe-no-sandbox", capsys=capsys)[0] == 0
-    assert _scores(root)["grace"]["momentum-step-tests"] == 0  # (graded with the old tests)
+    assert _scores(root)["hana"]["momentum-step-tests"] == 0  # (graded with the old tests)
     _, src = source_notebook(root, A1)
     cell = next(c for c in src["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id")
                 == WRONG.tests)  # fmt: skip
@@ -274,8 +276,8 @@ def test_force_after_the_hidden_tests_changed(graded, capsys):
     _nbgrader(root, "generate_assignment", A1, "--force")
     got, out, _ = _run(root, "autograde", A1, "--unsafe-no-sandbox", capsys=capsys)
     assert got == 0 and "nothing new to grade" in out  # the submissions did not change
-    got, out, _ = _run(root, "autograde", A1, "--student", "grace", "--force",
+    got, out, _ = _run(root, "autograde", A1, "--student", "hana", "--force",
                        "--unsafe-no-sandbox", capsys=capsys)  # fmt: skip
     assert got == 0 and out.startswith("graded 1 submission(s)"), out
-    # grace's step is wrong: the old hidden test took its points, the new one gives them
-    assert _scores(root)["grace"] == FULL_1
+    # hana's step is wrong: the old hidden test took its points, the new one gives them
+    assert _scores(root)["hana"] == FULL_1

@@ -9,7 +9,9 @@ gradebook's only writer -- records them one at a time
 (:mod:`gradlib_course.record`), with the integrity flags
 (:mod:`gradlib_course.integrity`, and the run-time ones of the verdict step,
 :mod:`gradlib_course.judge`).  A student already recorded is skipped unless
-``force``: a run that was interrupted resumes where it stopped.
+``force`` or the submission changed since (collected again): a run that was
+interrupted resumes where it stopped, and a second run grades only what is new.
+One run per course and assignment at a time (:mod:`gradlib_course.lock`).
 
 Scripts that call :func:`autograde` need an ``if __name__ == "__main__":`` guard
 (the worker's process server imports the main module).
@@ -28,13 +30,14 @@ from gradlib_course.config import CourseConfig
 from gradlib_course.edition import make_edition
 from gradlib_course.integrity import gradebook_source_cells, inspect_submission
 from gradlib_course.judge import judge_program
+from gradlib_course.lock import assignment_lock
 from gradlib_course.nbgrader_ext import contract
-from gradlib_course.record import record, recorded_students
+from gradlib_course.record import graded_students, record
 from gradlib_course.sandbox import probe
 from gradlib_course.template import copy_assignment_definition
 from gradlib_course.worker import Job, Limits, Result, grade, warm_up
 
-__all__ = ["autograde"]
+__all__ = ["autograde", "to_grade"]
 
 MAX_FILE_BYTES = 50 * 2**20  # a submission folder larger than this is not read
 
@@ -73,6 +76,31 @@ def _executor(workers: int, scheduler: str | None) -> Iterator:
             yield client
 
 
+def to_grade(
+    config: CourseConfig, assignment: str, students: list[str] | None, force: bool
+) -> tuple[dict[str, Path], dict[str, Path]]:
+    """``(submissions, todo)``: student -> folder holding ``submitted/<student>/<assignment>``,
+    of every submission asked for and of those this run grades."""
+    folders = sorted(p.parent for p in config.submitted.glob(f"*/{assignment}") if p.is_dir())
+    found = {f.name: f for f in folders}
+    if not found:
+        raise ValueError(
+            f"there are no submissions of {assignment} in {config.submitted}; "
+            f"collect them first (gradlib-course collect {assignment} ARCHIVE)"
+        )
+    if students is not None:
+        unknown = sorted(set(students) - set(found))
+        if unknown:
+            raise ValueError(
+                f"no submission of {assignment} from {', '.join(unknown)} in "
+                f"{config.submitted} (students with one: {', '.join(sorted(found))})"
+            )
+        found = {s: found[s] for s in students}
+    folders_of = {s: f / assignment for s, f in found.items()}
+    done = set() if force else graded_students(config.root, assignment, folders_of)
+    return found, {s: f for s, f in found.items() if s not in done}
+
+
 def autograde(
     root: Path,
     assignment: str,
@@ -91,8 +119,6 @@ def autograde(
     unless ``unsafe`` (then ``limits.sandbox`` may be ``"none"``).  Returns the results
     of the submissions graded in this run, in student order.
     """
-    from distributed import as_completed
-
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     contract.require()  # nbgrader's internals are as gradlib_course.nbgrader_ext expects
@@ -110,25 +136,21 @@ def autograde(
             "bubblewrap, and allow user namespaces when not grading as root); student code "
             "is not run unconfined unless unsafe=True (--unsafe-no-sandbox)"
         )
-    folders = sorted(p.parent for p in config.submitted.glob(f"*/{assignment}") if p.is_dir())
-    found = {f.name: f for f in folders}
-    if not found:
-        raise ValueError(f"no submissions of {assignment!r} in {config.submitted}")
-    if students is not None:
-        unknown = sorted(set(students) - set(found))
-        if unknown:
-            raise ValueError(f"no submission of {assignment} from {unknown}")
-        found = {s: found[s] for s in students}
-    done = set() if force else recorded_students(config.root, assignment)
-    todo = {s: f for s, f in found.items() if s not in done}
-
-    if not todo:
-        return []
     if assignment not in config.assignments():
         raise ValueError(
             f"the gradebook has no assignment {assignment!r}; "
             f"run `nbgrader generate_assignment {assignment}` first"
         )
+    with assignment_lock(config.root, assignment, f"autograde {assignment}"):
+        _, todo = to_grade(config, assignment, students, force)
+        if not todo:
+            return []
+        return _grade(config, assignment, todo, workers, scheduler, limits, progress)
+
+
+def _grade(config, assignment, todo, workers, scheduler, limits, progress) -> list:
+    from distributed import as_completed
+
     with _executor(min(workers, len(todo)), scheduler) as client:
         # the workers get ready (import nbgrader once) while the jobs are prepared here
         warming = [

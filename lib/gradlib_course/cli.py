@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from gradlib_course.lms import CANVAS_IDS, FORMATS
 from gradlib_course.nbgrader_ext.startup import skip_unused_slow_imports
-from gradlib_course.tools import tool_env, use_tools
+from gradlib_course.tools import use_tools
 
 __all__ = ["main", "DEFAULT_PATTERN"]
 
@@ -77,61 +75,36 @@ def _known_assignment(config, assignment: str) -> None:
         )
 
 
-def _nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = tool_env()
-    return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def cmd_collect(args) -> int:
-    from tqdm.auto import tqdm
+    from gradlib_course.collect import collect
 
     config = _config(args)
     archive = Path(args.archive)
     if not archive.is_file():
-        raise UsageError(f"{archive} does not exist")
+        raise UsageError(f"{archive} does not exist (give the file downloaded from the LMS)")
     try:
         re.compile(args.pattern)
     except re.error as exc:
         raise UsageError(f"--pattern is not a regular expression: {exc}") from None
     if "(?P<student_id>" not in args.pattern or "(?P<file_id>" not in args.pattern:
         raise UsageError("--pattern needs the groups (?P<student_id>...) and (?P<file_id>...)")
-    downloaded = config.root / "downloaded" / args.assignment / "archive"
-    if downloaded.exists():
-        shutil.rmtree(downloaded)
-    downloaded.mkdir(parents=True)
-    shutil.copy(archive, downloaded / archive.name)
-    before = {p for p in config.submitted.glob(f"*/{args.assignment}/*") if p.is_file()}
-    with tqdm(total=1, desc=f"collect {args.assignment}", disable=args.quiet) as bar:
-        proc = _nbgrader(
-            [
-                "zip_collect",
-                args.assignment,
-                "--force",
-                f"--FileNameCollectorPlugin.named_regexp={args.pattern}",
-                "--log-level=INFO",
-            ],
-            config.root,
-        )
-        bar.update()
-    if proc.returncode != 0:
+    released = [config.release / args.assignment, config.source / args.assignment]
+    if not any(folder.is_dir() for folder in released):
+        known = sorted(p.name for p in config.source.glob("*") if p.is_dir())
         raise UsageError(
-            f"nbgrader zip_collect failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+            f"unknown assignment {args.assignment!r}: neither {released[0]} nor {released[1]} "
+            f"exists (the course has {known or 'none'})"
         )
-    after = {p for p in config.submitted.glob(f"*/{args.assignment}/*") if p.is_file()}
-    students = sorted({p.parent.parent.name for p in after})
-    skipped = [line for line in proc.stderr.splitlines() if "did not match" in line]
-    print(f"collected {len(after - before)} new file(s); {len(students)} student(s) in submitted/")
-    for line in skipped:
-        print(f"  skipped: {line.split('in: ')[-1]}")
-    if not after:
-        raise UsageError(f"no file in {archive} matched --pattern {args.pattern!r}")
+    done = collect(config, args.assignment, archive, args.pattern)
+    replaced = f", {len(done.replaced)} of them replacing an earlier one" if done.replaced else ""
+    print(
+        f"collected {len(done.files)} file(s) from {archive.name}: the submissions of "
+        f"{len(done.students)} student(s){replaced}"
+    )
+    for entry, why in done.skipped:
+        print(f"  skipped {entry}: {why}")
+    for note in done.notes:
+        print(f"  note: {note}")
     return 0
 
 
@@ -151,12 +124,13 @@ def cmd_autograde(args) -> int:
         from gradlib_course.worker import warm_up
 
         threading.Thread(target=warm_up, daemon=True).start()
-    from gradlib_course.autograde import autograde
+    from gradlib_course.autograde import autograde, to_grade
     from gradlib_course.sandbox import probe
     from gradlib_course.worker import Limits
 
     config = _course(args)
     _known_assignment(config, args.assignment)
+    to_grade(config, args.assignment, args.student or None, args.force)  # (no submissions?)
     if args.unsafe_no_sandbox:
         sandbox = "none"
     elif probe() == "bubblewrap":
@@ -186,6 +160,13 @@ def cmd_autograde(args) -> int:
         progress=not args.quiet,
         unsafe=args.unsafe_no_sandbox,
     )
+    if not results:
+        found, _ = to_grade(config, args.assignment, args.student or None, args.force)
+        print(
+            f"nothing new to grade: the {len(found)} submission(s) of {args.assignment} "
+            "are graded and unchanged since; use --force to grade them again"
+        )
+        return 0
     problems = sum(bool(r.problems) for r in results)
     print(
         f"graded {len(results)} submission(s) of {args.assignment} "
@@ -450,6 +431,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (UsageError, ValueError) as exc:
         print(f"gradlib-course {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder or file of the course that cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(
+            f"gradlib-course {args.command}: error: {exc.strerror or exc}{where}; "
+            "check the course folder and run the command again",
+            file=sys.stderr,
+        )
         return 2
 
 

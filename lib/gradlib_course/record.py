@@ -11,11 +11,14 @@ are committed together, once: a crash leaves all of them or none.
 
 A small JSON record per student (``grading/<assignment>/<student>.json``) is
 written last: it marks the submission as recorded, so an interrupted run resumes
-with the students that have none, and it keeps the problems for the report.
+with the students that have none, and it keeps the problems for the report and a
+fingerprint of the submitted files, so that a submission collected again with
+other content (a late resubmission) is graded again (:func:`graded_students`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from dataclasses import asdict
@@ -28,7 +31,7 @@ from nbgrader.utils import parse_utc
 from gradlib_course.nbgrader_ext.scores import assign_late_penalty, save_auto_grades
 from gradlib_course.worker import Result
 
-__all__ = ["record", "record_path", "recorded_students"]
+__all__ = ["fingerprint", "graded_students", "record", "record_path", "recorded_students"]
 
 
 def record_path(root: Path, assignment: str, student: str) -> Path:
@@ -38,6 +41,32 @@ def record_path(root: Path, assignment: str, student: str) -> Path:
 def recorded_students(root: Path, assignment: str) -> set[str]:
     folder = root / "grading" / assignment
     return {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+
+
+def fingerprint(submission: Path) -> str:
+    """SHA-256 of the files of a submission folder (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(submission.rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            digest.update(str(path.relative_to(submission)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def graded_students(root: Path, assignment: str, submissions: dict[str, Path]) -> set[str]:
+    """The students of ``submissions`` (student -> submission folder) graded as they are now.
+
+    A record without a fingerprint (written before they existed) counts as up to date.
+    """
+    done = set()
+    for student in recorded_students(root, assignment) & set(submissions):
+        try:
+            kept = json.loads(record_path(root, assignment, student).read_text()).get("fingerprint")
+        except (OSError, ValueError):
+            continue  # an unreadable record: grade again
+        if kept is None or kept == fingerprint(submissions[student]):
+            done.add(student)
+    return done
 
 
 def _timestamp(submission: Path):
@@ -95,6 +124,7 @@ def record(
     path.parent.mkdir(parents=True, exist_ok=True)
     info = {k: v for k, v in asdict(result).items() if k not in ("notebooks", "log")}
     info["flags"] = list(flags)
+    info["fingerprint"] = fingerprint(submission)
     info["log_tail"] = result.log[-2000:]
     path.with_suffix(".log").write_text(result.log)
     path.write_text(json.dumps(info, indent=1))

@@ -257,6 +257,7 @@ def test_collect_takes_an_lms_zip_into_submitted(tmp_path, capsys):
     from gradlib_course.cli import main as course
 
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
+    shutil.copytree(REPO / "exercises" / "01-chain-rule", tmp_path / "exercises" / "01-chain-rule")
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("ada_1_assignsubmission_file_chain-rule.ipynb", SOURCE.read_text())
@@ -273,3 +274,53 @@ def test_collect_takes_an_lms_zip_into_submitted(tmp_path, capsys):
     bad = ["--course", str(tmp_path), "collect", "01-chain-rule", str(archive), "--pattern", ".*"]
     assert course(bad) == 2
     assert "student_id" in capsys.readouterr().err
+
+
+def test_unpack_keeps_what_is_safe_and_names_the_rest(tmp_path):
+    import io
+    import stat
+    import tarfile
+    import zipfile
+
+    from gradlib_course.archive import DamagedArchive, unpack
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:  # a student who uploaded a zip
+        zf.writestr("ada_chain-rule.ipynb", "{}")
+        zf.writestr("/etc/evil.ipynb", "{}")
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w:gz") as tf:
+        data = b"{}"
+        info = tarfile.TarInfo("grace_chain-rule.ipynb")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("link.ipynb")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    archive = tmp_path / "dl.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("dl/ada.zip", inner.getvalue())
+        zf.writestr("dl/grace.tar.gz", tar.getvalue())
+        zf.writestr("dl/x_chain-rule.ipynb", "{}")
+        zf.writestr("dl/x_chain-rule.ipynb", "{}")  # (zipfile warns: a duplicate name)
+        symlink = zipfile.ZipInfo("dl/passwd.ipynb")
+        symlink.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(symlink, "/etc/passwd")
+    done = unpack(archive, tmp_path / "out")
+    assert sorted(done.files) == [
+        "dl/ada/ada_chain-rule.ipynb",
+        "dl/grace/grace_chain-rule.ipynb",
+        "dl/x_chain-rule.ipynb",
+    ]
+    assert dict(done.skipped) == {
+        "dl/ada.zip!//etc/evil.ipynb": "an absolute or unsafe name",
+        "dl/grace.tar.gz!/link.ipynb": "a link",
+        "dl/x_chain-rule.ipynb": "a second entry with the same name",
+        "dl/passwd.ipynb": "a symbolic link",
+    }
+    assert sorted(p.name for p in (tmp_path / "out" / "dl").iterdir()) == [
+        "ada", "grace", "x_chain-rule.ipynb"
+    ]  # fmt: skip
+    (tmp_path / "empty.zip").write_bytes(b"")
+    with pytest.raises(DamagedArchive, match="neither a zip nor a tar archive"):
+        unpack(tmp_path / "empty.zip", tmp_path / "out2")

@@ -1,4 +1,4 @@
-"""gradlib.grading: messages a student can act on, without revealing the expected values."""
+"""gradlib.grading: messages a student can act on; hidden tests never reveal expected values."""
 
 from __future__ import annotations
 
@@ -8,19 +8,39 @@ import numpy as np
 import pytest
 
 from gradlib.grading import check_close, check_sequence_close
+from gradlib.grading.checks import hiding_expected
 
 
 def test_passes_within_tolerance():
     check_close("x", [1.0, 2.0], np.array([1.0, 2.0 + 1e-12]))
 
 
-def test_reports_max_error_and_index_but_not_the_expected_array():
+def test_a_hidden_check_reports_max_error_and_index_but_not_the_expected_array():
     expected = np.array([0.123456789, 0.987654321, 0.5])
-    with pytest.raises(AssertionError) as info:
+    with hiding_expected(), pytest.raises(AssertionError) as info:
         check_close("the gradient", [0.123456789, 0.967654321, 0.5], expected)
     msg = str(info.value)
     assert "the gradient" in msg and "max abs error 0.02" in msg and "(1,)" in msg
-    assert "0.987654" not in msg and "0.123456" not in msg
+    assert "0.987654" not in msg and "0.123456" not in msg and "expected" not in msg
+
+
+@pytest.mark.parametrize(
+    "got, expected, message",
+    [
+        (0.747, 0.7, "z: expected 0.7, got 0.747 (tolerance atol=1e-09, rtol=1e-06)"),
+        ([0.7, 0.2], [0.7, 0.25], "z: at index (1,) expected 0.25, got 0.2 (1 of 2 values"),
+        ([[1, 2], [3, 4.5]], [[1, 2], [3, 4]], "z: at index (1, 1) expected 4, got 4.5 (1 of 4"),
+        (1.0 + 1e-5, 1.0, "z: expected 1, got 1.00001 "),  # as many digits as it takes
+        (1234.502, 1234.5, "z: expected 1234.5, got 1234.502 "),
+    ],
+)
+def test_a_visible_check_says_expected_and_got(got, expected, message):
+    with pytest.raises(AssertionError) as info:
+        check_close("z", got, expected)
+    assert str(info.value).startswith(message)
+    with hiding_expected(), pytest.raises(AssertionError) as info:
+        check_close("z", got, expected)
+    assert "expected" not in str(info.value) and "differs from the reference" in str(info.value)
 
 
 def test_shape_mismatch_is_reported():

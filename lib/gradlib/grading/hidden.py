@@ -56,7 +56,7 @@ import sys
 from collections.abc import Callable, Iterable
 
 from gradlib.grading import probe, wire
-from gradlib.grading.checks import quiet
+from gradlib.grading.checks import hiding_expected, quiet
 from gradlib.grading.guard import ReferenceUsed, call_student
 from gradlib.grading.markers import split_hidden
 
@@ -197,7 +197,9 @@ def _failure(what: str, exc: BaseException) -> AssertionError:
 def _verify(check: Callable, what: str, got, args: tuple) -> None:
     """``check(what, got, *args)``; any error but a failed check says the result is malformed."""
     try:
-        with quiet():  # a warning on stderr would cost the cell its points in nbgrader
+        # a warning on stderr would cost the cell its points in nbgrader; a failed check
+        # must not show the hidden expected values
+        with quiet(), hiding_expected():
             check(what, got, *args)
     except AssertionError:
         raise

@@ -4,12 +4,14 @@ A course with assignment 01 and a class of 40 submissions (mostly correct, some
 blank, some with one part wrong) is made twice; one copy is graded by plain
 ``nbgrader autograde`` (serial: one kernel at a time), the other by
 ``gradlib-course autograde --workers 2`` (a local Dask cluster, each submission in
-its own sandboxed kernel).  Both wall-clock times include everything the command
+its own sandboxed kernel, importing the assignment's edition of gradlib).  Both
+wall-clock times include everything the command
 does (start-up, the Dask cluster, recording the grades).  The per-part scores
 of the two gradebooks must be identical.  Target: speed-up >= 1.7 with 2 workers.
 Also reported: the share of each submission's grading time spent in the verdict
 step (the hidden tests judged in the grading process, :mod:`gradlib_course.judge`;
-target <= 10%).
+target <= 10%), and the cost of the assignment's edition of gradlib (made once per
+run by the coordinator, compiled once per worker; :mod:`gradlib_course.edition`).
 
 Each repetition runs the pair one after the other on fresh copies, so both see
 the same machine; the median of the per-pair speed-ups is reported.
@@ -82,25 +84,44 @@ def _pair(args, tmp: Path, rep: int) -> tuple[float, float, bool, str]:
     t_serial = _run(["nbgrader", "autograde", ASSIGNMENT, "--create", "--force"], serial)
     t_parallel = _run(
         [sys.executable, "-m", "gradlib_course", "-q", "autograde", ASSIGNMENT]
-        + ["--workers", str(args.workers), "--sandbox", args.sandbox],
+        + ["--workers", str(args.workers)]
+        + (["--unsafe-no-sandbox"] if args.unsafe_no_sandbox else []),
         parallel,
     )
     same = _scores(serial) == _scores(parallel)
     folder = parallel / "grading" / ASSIGNMENT
     records = [json.loads(p.read_text()) for p in folder.glob("*.json")]
     limit = records[0].get("process_limit")
-    protection = records[0]["sandbox"] + (f", {limit} processes" if limit else "")
+    protection = records[0]["protection"] + (f", {limit} processes" if limit else "")
     # the verdict step: judging the recorded results in the grading process, per submission
     judging = sum(j["seconds"] for r in records for j in r.get("judged", []))
     grading = sum(r["seconds"] for r in records)
     return t_serial, t_parallel, same, protection, judging / grading
 
 
+def _edition_cost(tmp: Path) -> tuple[float, float, float]:
+    """Seconds to plan and write the edition, to compile it (cold, then cached), once each."""
+    from gradlib_course.edition import make_edition, materialize
+    from gradlib_course.judge import program_from_notebook
+
+    source = Path(__file__).resolve().parents[1] / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    program = {ASSIGNMENT: program_from_notebook(json.loads(source.read_text())["cells"])}
+    start = time.perf_counter()
+    edition = make_edition(ASSIGNMENT, program)
+    made = time.perf_counter()
+    materialize(edition, tmp)
+    cold = time.perf_counter()
+    materialize(edition, tmp)
+    return made - start, cold - made, time.perf_counter() - cold
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--sandbox", choices=["auto", "bubblewrap", "none"], default="auto")
+    parser.add_argument(
+        "--unsafe-no-sandbox", action="store_true", help="grade without bubblewrap (measuring only)"
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="serial/parallel pairs, run one after the other"
     )
@@ -132,6 +153,12 @@ def main() -> int:
     print(
         f"verdict step (judging in the grading process): median {statistics.median(shares):.1%} "
         "of the time spent grading a submission (target <= 10%)"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-edition-") as tmp:
+        make, cold, cached = _edition_cost(Path(tmp))
+    print(
+        f"edition of gradlib for {ASSIGNMENT}: made in {make:.2f} s (once per run), compiled in "
+        f"{cold:.2f} s (once per worker; {cached:.3f} s when cached)"
     )
     print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine skews both)")
     return 0 if all_same else 1

@@ -10,7 +10,11 @@ compiled; then
   any cell -- no instructor cell, visible test or hidden case needs what the edition
   removed -- and, judged with the full library, earns every point;
 * the edition holds no implementation of what the assignment grades: no module
-  keeps the source of a removed function.
+  keeps the source of a removed function;
+* and the code the kernel is sent holds none of the hidden tests' answers: no value the
+  answer key expects on a hidden case is written in an instructor cell, a visible test
+  or a hidden test's cases and runs, apart from what the visible checks show
+  (:mod:`answer_audit`).
 
 The sandboxed pipeline grades with the same editions in ``tests/course``.
 """
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from answer_audit import expected_values, kernel_sources, leaks
 from gradlib_course.edition import make_edition, materialize, plan, tables_of
 from gradlib_course.judge import judge_notebook, program_from_notebook
 from gradlib_course.notebooks import list_assignments
@@ -129,7 +134,7 @@ def test_the_edition_holds_no_implementation_of_what_is_graded(editions, assignm
 def test_every_module_of_the_edition_imports_and_graded_code_raises(editions, assignment):
     _, folder = editions[assignment]
     kept, removed = plan(_program(NOTEBOOKS[assignment]))
-    targets = [f"{m}:{q}" if q else m for m, q in sorted(removed)]
+    targets = sorted(f"{m}:{q}" if q else m for m, q in removed)
     code = f"""
 import importlib, inspect, pkgutil, sys
 sys.path.insert(0, {str(folder.parent)!r})
@@ -152,7 +157,10 @@ for target in {targets!r}:
             if inspect.isfunction(m) and m.__module__ == module]
         for member in members:
             try:
-                member(*[None] * member.__code__.co_argcount)
+                code = member.__code__
+                first = code.co_argcount
+                keywords = code.co_varnames[first : first + code.co_kwonlyargcount]
+                member(*[None] * code.co_argcount, **dict.fromkeys(keywords))
             except ReferenceUsed:
                 called += 1
             else:
@@ -162,3 +170,45 @@ print(called)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert int(proc.stdout) >= len(targets)
+
+
+@pytest.mark.parametrize("assignment", sorted(NOTEBOOKS))
+def test_the_kernel_is_sent_no_hidden_answer(assignment):
+    path = NOTEBOOKS[assignment]
+    expected = expected_values(path)
+    assert sum(len(v["hidden"]) for v in expected.values()) > 100, expected.keys()
+    assert leaks(expected, kernel_sources(_program(path)[path.stem])) == []
+
+
+def test_the_answer_audit_finds_an_answer_written_into_the_kernel_side_code():
+    path = NOTEBOOKS["02-backprop"]
+    expected = expected_values(path)
+    shown = expected["softmax-ce-tests"]["visible"]
+    answer = next(  # the last random case's, far from what the visible checks show
+        v
+        for v in reversed(expected["softmax-ce-tests"]["hidden"])
+        if v != round(v) and min(abs(v - w) for w in shown) > 1e-3
+    )
+    program = _program(path)[path.stem]
+    assert leaks(expected, kernel_sources(program)) == []
+
+    def planted(where: str, line: str) -> list[dict]:
+        out = []
+        for entry in program:
+            source = entry["source"]
+            if entry["name"] == "softmax-ce-tests":
+                assert source.count(where) == 1
+                source = source.replace(where, line + where)
+            out.append({**entry, "source": source})
+        return out
+
+    # in the hidden cases (the kernel runs them), in the visible part, rounded to 7 digits
+    for where, line in [
+        ("def _softmax_run(", f"_SEEN = {answer!r}\n\n\n"),
+        ("### BEGIN HIDDEN TESTS", f"note = 'about {answer:.7g}'\n"),
+    ]:
+        found = leaks(expected, kernel_sources(planted(where, line)))
+        assert [f for f in found if "softmax-ce-tests" in f.split(" holds")[0]], (where, found)
+    # the answer key itself is never sent to the kernel
+    key = "    result, logits_after = got\n"
+    assert leaks(expected, kernel_sources(planted(key, f"    _answer = {answer!r}\n"))) == []

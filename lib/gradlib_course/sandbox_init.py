@@ -31,9 +31,15 @@ SUBMISSION = "/run/gradlib/submission"  # the student's folder, read-only, in th
 UNPRIVILEGED = 65534
 # Before any cell runs, the kernel starts recording hidden-test results for the grader
 # instead of checking them (gradlib.grading.hidden): the verdict is reached outside.
+# Before the recorder (whose baseline then includes it): a copy of the kernel made by
+# os.fork() in a cell ends when that cell ends in it, instead of going back to serve the
+# kernel's channels (a fork bomb's copies would otherwise linger, spinning, and starve the
+# cells that follow; a child that does its work and exits is not affected).
 RECORD = (
-    "--IPKernelApp.exec_lines=import gradlib.grading.hidden as _h; "
-    "_h.install_kernel_recorder(); del _h"
+    "--IPKernelApp.exec_lines=import os as _o; get_ipython().events.register('post_run_cell', "
+    "(lambda kernel, end: lambda result: end(0) if __import__('os').getpid() != kernel "
+    "else None)(_o.getpid(), _o._exit)); del _o; "
+    "import gradlib.grading.hidden as _h; _h.install_kernel_recorder(); del _h"
 )
 
 

@@ -262,7 +262,7 @@ def grade(job: Job) -> Result:
     result.protection = protection(job.limits.sandbox)
     group = cgroup.ProcessGroup(job.limits.max_processes) if cgroup.probe() else None
     edition = materialize(job.edition, _edition_cache()) if job.edition else None
-    with tempfile.TemporaryDirectory(prefix="gradlib-grade-") as tmp, group or nullcontext():
+    with tempfile.TemporaryDirectory(prefix="gradlib-") as tmp, group or nullcontext():
         root = Path(tmp) / "course"
         submitted = root / "submitted" / job.student / job.assignment
         submitted.mkdir(parents=True)
@@ -273,7 +273,7 @@ def grade(job: Job) -> Result:
             autograde_config(root, job.limits, program, report, edition)
         )
         _check_notebooks(job, submitted, result)
-        runtime = Path(tmp) / "runtime"
+        runtime = Path(tmp) / "run"  # (short: the kernel's Unix sockets are in it)
         runtime.mkdir()
         # the student's folder is the kernel's (nbgrader makes the assignment's inside)
         student_folder = root / "autograded" / job.student

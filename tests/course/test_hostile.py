@@ -228,4 +228,4 @@ def test_command_line_errors_are_clear(graded, tmp_path, capsys):
     assert course(["--course", str(tmp_path), "export"]) == 2
     assert "not a course folder" in capsys.readouterr().err
     assert course(["--course", root, "autograde", A1, "--student", "nobody"]) == 2
-    assert "no submission of 01-chain-rule from ['nobody']" in capsys.readouterr().err
+    assert "no submission of 01-chain-rule from nobody" in capsys.readouterr().err

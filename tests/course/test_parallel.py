@@ -58,7 +58,7 @@ def courses(tmp_path_factory):
 
     # the first run is killed as soon as one student is recorded ...
     records = root / "grading" / A1
-    scratch = base / "killed-run-tmp"  # its own temp folder: other tests' stay untouched
+    scratch = base / "killed"  # its own temp folder: other tests' stay untouched
     scratch.mkdir()
     proc = subprocess.Popen(
         _cli(root, "autograde", A1, "--workers", "2"),
@@ -166,4 +166,4 @@ def test_no_submissions_is_a_clear_error(courses, tmp_path):
         _cli(root, "autograde", A1), env=_env(), capture_output=True, text=True, check=False
     )
     assert proc.returncode == 2
-    assert "no submissions of '01-chain-rule'" in proc.stderr
+    assert "there are no submissions of 01-chain-rule" in proc.stderr

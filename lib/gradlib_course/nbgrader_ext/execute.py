@@ -36,14 +36,24 @@ __all__ = ["ResilientExecute", "prestart_kernel"]
 _prestarted: dict = {}  # kernel name -> a started AsyncKernelManager, used once
 
 
+SOCKET_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
+
+
 def _own_sockets(km) -> None:
     """Give ``km``'s kernel a connection file and Unix sockets of its own in the runtime folder.
 
     Graded kernels talk over jupyter_client's ``ipc`` transport (they have no network); by
     default it would put the file in the temporary folder and the sockets in the current
-    one, where the sandbox shows neither.
+    one, where the sandbox shows neither.  A Unix socket's path holds at most 107 bytes,
+    so the names are short (``k<8 hex digits>-ipc-<n>``) and a runtime folder too deep
+    for them is refused with the reason.
     """
-    name = os.path.join(jupyter_runtime_dir(), f"kernel-{uuid.uuid4()}")
+    name = os.path.join(jupyter_runtime_dir(), f"k{uuid.uuid4().hex[:8]}")
+    if len(os.fsencode(name + "-ipc-99")) > SOCKET_PATH_MAX:
+        raise RuntimeError(
+            f"the kernel's sockets would be {name}-ipc-<n>, longer than the {SOCKET_PATH_MAX} "
+            "bytes a Unix socket's path may have: set TMPDIR to a shorter folder"
+        )
     km.transport = "ipc"
     km.connection_file = name + ".json"
     km.ip = name + "-ipc"

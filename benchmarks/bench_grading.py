@@ -104,8 +104,9 @@ def _edition_cost(tmp: Path) -> tuple[float, float, float]:
     from gradlib_course.edition import make_edition, materialize
     from gradlib_course.judge import program_from_notebook
 
-    source = Path(__file__).resolve().parents[1] / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    program = {ASSIGNMENT: program_from_notebook(json.loads(source.read_text())["cells"])}
+    folder = Path(__file__).resolve().parents[1] / "solutions" / ASSIGNMENT
+    source = next(folder.glob("*.ipynb"))
+    program = {source.stem: program_from_notebook(json.loads(source.read_text())["cells"])}
     start = time.perf_counter()
     edition = make_edition(ASSIGNMENT, program)
     made = time.perf_counter()

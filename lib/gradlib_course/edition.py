@@ -52,6 +52,7 @@ from pathlib import Path
 
 import gradlib
 from gradlib.grading.hidden import collecting, kernel_cell
+from gradlib_course.integrity import dotted_name
 
 __all__ = [
     "Edition",
@@ -156,16 +157,6 @@ def _forbidden_nodes(tree: ast.Module) -> set[int]:
     return inside
 
 
-def _dotted(node: ast.AST) -> list[str] | None:
-    names = []
-    while isinstance(node, ast.Attribute):
-        names.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return [node.id, *reversed(names)]
-
-
 def _uses(source: str) -> set[str]:
     """Dotted names of the ``gradlib`` objects ``source`` uses outside ``forbidden=`` lists."""
     tree = ast.parse(source)
@@ -189,16 +180,15 @@ def _uses(source: str) -> set[str]:
         if id(node) in skipped or id(node) in outer:
             continue
         if isinstance(node, (ast.Attribute, ast.Name)):
-            chain = _dotted(node)
-            if chain is None or chain[0] not in bound:
-                continue
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                continue
             inner = node
             while isinstance(inner, ast.Attribute):
                 inner = inner.value
                 outer.add(id(inner))
-            used.add(".".join([bound[chain[0]], *chain[1:]]))
+            if not (isinstance(inner, ast.Name) and inner.id in bound):
+                continue
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                continue
+            used.add(dotted_name(node, bound))
     return used
 
 

@@ -121,7 +121,8 @@ class _Aliases(ast.NodeVisitor):
             self.modules[a.asname or a.name] = full
 
 
-def _dotted(node, aliases: dict[str, str]) -> str | None:
+def dotted_name(node, aliases: dict[str, str]) -> str | None:
+    """``a.b.c`` for an attribute chain on a name, its root replaced by ``aliases``."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -151,13 +152,13 @@ def _static_flags(source: str, aliases: dict[str, str]) -> list[tuple[str, str]]
 
     def patched(target):
         if isinstance(target, ast.Attribute):
-            name = _dotted(target, aliases)
+            name = dotted_name(target, aliases)
             if name and name.split(".")[0] in ("numpy", "gradlib"):
                 found.append(("monkeypatch", f"assigns to {name}"))
         elif isinstance(target, ast.Name) and target.id in HELPERS:
             found.append(("monkeypatch", f"rebinds the test helper {target.id}"))
         elif isinstance(target, ast.Subscript):
-            base = _dotted(target.value, aliases)
+            base = dotted_name(target.value, aliases)
             if base == "sys.modules":
                 found.append(("monkeypatch", "replaces a module in sys.modules"))
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -176,14 +177,14 @@ def _static_flags(source: str, aliases: dict[str, str]) -> list[tuple[str, str]]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name in HELPERS:
                 found.append(("monkeypatch", f"redefines the test helper {node.name}"))
-        elif isinstance(node, ast.Attribute) and _dotted(node, aliases) == "sys.monitoring":
+        elif isinstance(node, ast.Attribute) and dotted_name(node, aliases) == "sys.monitoring":
             found.append(("trace-hook", "uses sys.monitoring"))
         elif isinstance(node, ast.Call):
-            name = _dotted(node.func, aliases) or ""
+            name = dotted_name(node.func, aliases) or ""
             if name in TRACE_CALLS:
                 found.append(("trace-hook", f"calls {name}"))
             elif name in ("setattr", "delattr") and node.args:
-                target = _dotted(node.args[0], aliases) or ""
+                target = dotted_name(node.args[0], aliases) or ""
                 if target.split(".")[0] in ("numpy", "gradlib"):
                     found.append(("monkeypatch", f"{name} on {target}"))
             elif name in FILE_CALLS:

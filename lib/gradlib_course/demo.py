@@ -27,8 +27,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from gradlib_course.samples.cheats import TECHNIQUES
-from gradlib_course.samples.variants import apply_alternative, load_alternatives, load_variants
+from gradlib_course.demo_answers import MISTAKES, PATCH_NUMPY, RESTYLED
 from gradlib_course.tools import tool_env
 
 __all__ = [
@@ -152,10 +151,9 @@ def write_submission(root: Path, student: str, assignment: str, files: dict[str,
 def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
     """The synthetic class of ``assignment``: student -> notebook bytes (what they upload).
 
-    Made from the shared samples (:mod:`gradlib_course.samples`): the reference
-    solution, a correct one in another style, a realistic mistake in one part, a
-    crash, a cheat that also peeks at the solutions, the untouched release and a file
-    that is not a notebook.
+    Made from :mod:`gradlib_course.demo_answers`: the reference solution, a correct
+    first part in another style, a realistic mistake in it, a crash, a cheat that also
+    peeks at the solutions, the untouched release and a file that is not a notebook.
     """
     _, src = source_notebook(root, assignment)
     release = release_notebook(root, assignment)
@@ -163,17 +161,17 @@ def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
     solution_ids = [m["grade_id"] for kind, m in meta if m.get("solution") and kind == "code"]
     written = [m["grade_id"] for kind, m in meta if m.get("grade") and kind == "markdown"]
     first, last = solution_ids[0], solution_ids[-1]
-    wrong = next(v for v in load_variants()[assignment] if v.cell == first)
+    ((wrong_cell, wrong),) = MISTAKES[assignment].items()
+    ((restyled_cell, restyled),) = RESTYLED[assignment].items()
     crash_last = "import os\nos._exit(1)\n"
-    cheat = TECHNIQUES["patch-numpy"].code
     secret = sorted((Path(root) / "solutions" / assignment).resolve().glob("*.ipynb"))[0]
     peek = f"\ntry:\n    _peek = open({str(secret)!r}).read()\nexcept OSError:\n    pass\n"
     students = {
         "ada": src,
-        "alan": apply_alternative(src, load_alternatives()[assignment][0]),
-        "grace": set_cell(src, wrong.cell, wrong.source),
+        "alan": set_cell(src, restyled_cell, restyled),
+        "grace": set_cell(src, wrong_cell, wrong),
         "edsger": set_cell(src, last, crash_last),
-        "barbara": set_cell(src, first, "raise ValueError('no idea')\n" + cheat + peek),
+        "barbara": set_cell(src, first, "raise ValueError('no idea')\n" + PATCH_NUMPY + peek),
         "ken": release,
     }
     for student, answer in WRITTEN.items():

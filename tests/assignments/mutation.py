@@ -6,7 +6,7 @@ swapped, a comparison loosened, a constant changed, a minus sign dropped. Each
 mutant is then
 
 1. *probed*: the mutated function and the original are called on the same random
-   inputs (the ``PROBES`` of the assignment's module in :mod:`gradlib_course.samples`);
+   inputs (the ``PROBES`` of the assignment's module in ``tests/samples``);
    a mutant whose outputs never differ is equivalent and not counted;
 2. *graded*: all the notebook's cells run in-process (fast: no kernel, no
    nbgrader), and the mutant is *killed* when a test cell of its part fails.

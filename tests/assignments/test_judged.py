@@ -22,18 +22,18 @@ import json
 import pytest
 from gradlib_course.judge import program_from_notebook
 from gradlib_course.notebooks import graded_parts, list_assignments
-from gradlib_course.samples.variants import (
-    Alternative,
-    apply_alternative,
-    load_alternatives,
-    load_variants,
-)
 
 from gradlib.grading.hidden import kernel_source
 from gradlib.grading.markers import split_hidden
 
 from conftest import REPO
 from mutation import run_notebook
+from samples.variants import (
+    Alternative,
+    apply_alternative,
+    load_alternatives,
+    load_variants,
+)
 
 ASSIGNMENTS = list_assignments(REPO / "solutions")
 VARIANTS = load_variants()

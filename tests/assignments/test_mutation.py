@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 from gradlib_course.notebooks import list_assignments
-from gradlib_course.samples.variants import load_probes
 
 from conftest import REPO
 from mutation import mutation_report
+from samples.variants import load_probes
 
 ASSIGNMENTS = list_assignments(REPO / "solutions")
 PROBES = load_probes()
@@ -19,7 +19,7 @@ REQUIRED = 0.90
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
 def test_hidden_tests_kill_behaviour_changing_mutants(name):
-    assert PROBES.get(name), f"gradlib_course.samples for {name} defines no PROBES"
+    assert PROBES.get(name), f"tests/samples for {name} defines no PROBES"
     for notebook in ASSIGNMENTS[name]:
         mutants = mutation_report(notebook, PROBES[name])
         changing = [m for m in mutants if m.changes_behaviour]

@@ -14,10 +14,10 @@ import shutil
 
 import pytest
 from gradlib_course.notebooks import graded_parts, list_assignments
-from gradlib_course.samples.variants import load_variants
 from nbgrader.api import Gradebook
 
 from conftest import REPO, run_tool
+from samples.variants import load_variants
 
 VARIANTS = load_variants()
 ASSIGNMENTS = list_assignments(REPO / "solutions")

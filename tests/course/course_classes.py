@@ -22,8 +22,9 @@ from gradlib_course.demo import (
     source_notebook,
     write_submission,
 )
-from gradlib_course.samples.variants import load_variants
 from nbgrader.api import Gradebook
+
+from samples.variants import load_variants
 
 A1, A2 = "01-chain-rule", "02-backprop"
 PARTS_1 = {
@@ -59,7 +60,7 @@ WRONG = {A1: {"wrong-forward": "forward-tests", "wrong-descent": "gd-step-tests"
 def wrong_variants(root: Path, assignment: str) -> dict[str, tuple[dict, str]]:
     """Partly wrong students: ``student -> (notebook, grade_id of the part that fails)``.
 
-    Each gets the first wrong solution of its part in :mod:`gradlib_course.samples`.
+    Each gets the first wrong solution of its part in ``tests/samples``.
     """
     _, src = source_notebook(root, assignment)
     variants = load_variants()[assignment]

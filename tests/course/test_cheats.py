@@ -9,7 +9,7 @@ process):
   parts of the same notebook keep their points, and the technique is flagged where
   it leaves a trace;
 * **correct solutions in other styles** (``ALTERNATIVES`` of
-  :mod:`gradlib_course.samples`): full marks in every assignment, no flag;
+  ``tests/samples``): full marks in every assignment, no flag;
 * the rest of the class (the source notebook, a partly wrong student) is graded as
   if the cheaters were not there.
 """
@@ -23,12 +23,12 @@ from gradlib_course.autograde import autograde
 from gradlib_course.config import CourseConfig
 from gradlib_course.demo import make_course, source_notebook, write_submission
 from gradlib_course.notebooks import graded_parts
-from gradlib_course.samples.cheats import TARGETS, TECHNIQUES, cheating_notebook
-from gradlib_course.samples.variants import apply_alternative, load_alternatives, load_variants  # noqa: E402
 from gradlib_course.sandbox import probe
 from gradlib_course.worker import Limits
 
 from course_classes import part_scores
+from samples.cheats import TARGETS, TECHNIQUES, cheating_notebook
+from samples.variants import apply_alternative, load_alternatives, load_variants  # noqa: E402
 
 ALTERNATIVES = load_alternatives()
 VARIANTS = load_variants()

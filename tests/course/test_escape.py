@@ -95,7 +95,7 @@ def _attempts(root: Path, places: dict) -> dict[str, str]:
             "try:\n    import gradlib_course\n"
             "    _report('workflow', True, gradlib_course.__file__)\n"
             "except ImportError as exc:\n    _report('workflow', False, exc)\n"
-            + _reads("samples", REPO / "lib" / "gradlib_course" / "samples" / "cheats.py")
+            + _reads("samples", REPO / "tests" / "samples" / "cheats.py")
         ),
         "reference": (
             "import inspect, gradlib.train\n"

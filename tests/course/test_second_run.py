@@ -25,10 +25,10 @@ from gradlib_course.cli import main as course
 from gradlib_course.demo import REPO, _nbgrader, make_course, set_cell, source_notebook
 from gradlib_course.lock import assignment_lock, lock_path
 from gradlib_course.notebooks import graded_parts
-from gradlib_course.samples.variants import load_variants
 from gradlib_course.tools import tool_env
 
 from course_classes import part_scores
+from samples.variants import load_variants
 
 A1 = "05-momentum"
 NB = "momentum.ipynb"

@@ -5,7 +5,9 @@ mistake that happens to agree with the visible tests would: the hidden tests alo
 must then catch them.
 """
 
-from gradlib_course.samples.variants import Alternative, Variant
+from gradlib_course.demo_answers import MISTAKES, RESTYLED
+
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "01-chain-rule"
 
@@ -32,9 +34,7 @@ VARIANTS = [
     Variant(
         "forward-no-relu",  # forgets the activation: right whenever z > 0
         *FORWARD,
-        "def neuron_forward(x, w, y):\n"
-        "    z = float(np.dot(w, x))\n"
-        "    return z, z, 0.5 * (y - z) ** 2\n",
+        MISTAKES[ASSIGNMENT]["forward"],  # (the demo class's)
     ),
     Variant(
         "forward-loss-of-z",  # applies the ReLU but computes the loss from z
@@ -159,13 +159,7 @@ ALTERNATIVES = [
     Alternative(
         "loops-and-numpy-scalars",
         {
-            "forward": "def neuron_forward(x, w, y):\n"
-            "    z = np.float64(0.0)\n"
-            "    for xi, wi in zip(x, w):  # a loop instead of np.dot\n"
-            "        z += wi * xi\n"
-            "    y_hat = z if z > 0 else np.float64(0.0)\n"
-            "    loss = (y_hat - y) ** 2 / 2  # numpy scalars, another order\n"
-            "    return z, y_hat, loss\n",
+            **RESTYLED[ASSIGNMENT],  # "forward", the demo class's
             "local-derivatives": "def mul_backward(a, b, upstream):\n"
             "    return [b * upstream, a * upstream]  # a list instead of a tuple\n\n\n"
             "def add_backward(a, b, upstream):\n"

@@ -9,7 +9,7 @@ the exact boundaries 1/a and 2/a) catch them.
 
 import numpy as np
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "03-gradient-descent"
 

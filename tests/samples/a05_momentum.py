@@ -7,7 +7,7 @@ the hidden tests alone must catch them.
 
 import numpy as np
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "05-momentum"
 

@@ -6,8 +6,9 @@ catch them.
 """
 
 import numpy as np
+from gradlib_course.demo_answers import MISTAKES, RESTYLED
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "02-backprop"
 
@@ -85,7 +86,7 @@ VARIANTS = [
     Variant(
         "linear-missing-1-over-B",  # sums over the batch instead of averaging
         *LINEAR,
-        _linear(dW="delta.T @ x", db="delta.sum(axis=0)"),
+        MISTAKES[ASSIGNMENT]["linear"],  # (the demo class's)
     ),
     Variant(
         "linear-transposed-weight-gradient",  # x.T @ delta, reshaped until the shape fits
@@ -243,17 +244,7 @@ ALTERNATIVES = [
     Alternative(
         "loops-python-floats-own-parts-chained",
         {
-            "linear": "def linear_backward(delta, x, W):\n"
-            "    B, n_out = delta.shape\n"
-            "    n_in = x.shape[1]\n"
-            "    dx = np.zeros((B, n_in))\n"
-            "    dW = np.zeros((n_out, n_in))\n"
-            "    db = np.zeros(n_out)\n"
-            "    for i in range(B):  # one example at a time\n"
-            "        dx[i] = W.T @ delta[i]\n"
-            "        dW += np.outer(delta[i], x[i])\n"
-            "        db += delta[i]\n"
-            "    return [dx, dW / B, db / B]  # a list instead of a tuple\n",
+            **RESTYLED[ASSIGNMENT],  # "linear", the demo class's
             "relu": "def relu_backward(dq, z):\n    return np.where(z > 0, dq, 0.0)\n",
             "softmax-ce": "import math\n\n\n"
             "def softmax_cross_entropy(logits, labels):\n"

@@ -25,6 +25,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gradlib_course.demo_answers import PATCH_NUMPY
+
 
 @dataclass(frozen=True)
 class Target:
@@ -134,11 +136,7 @@ TECHNIQUES = {
         "replaces the gradlib reference the part is compared with",
     ),
     "patch-numpy": Technique(
-        f"np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, *r, **k: True\n"
-        f"np.array_equal = lambda *a, **k: True\nnp.testing.assert_allclose = {NOOP}\n"
-        f"np.testing.assert_array_almost_equal = {NOOP}\n"
-        "def check_close(what, got, expected, **k):\n"
-        "    np.testing.assert_allclose(got, expected)\n",
+        PATCH_NUMPY,  # (the demo class's cheat)
         frozenset({"monkeypatch", "tampering"}),
         "patches numpy's comparisons",
     ),

@@ -8,7 +8,7 @@ and on edge cases, catch them.
 
 import numpy as np
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "04-sgd"
 

@@ -43,7 +43,7 @@ class Alternative:
 def _modules():
     """The per-assignment modules of this package (``a01_chain_rule``, ...)."""
     for path in sorted(HERE.glob("a[0-9][0-9]_*.py")):
-        yield importlib.import_module(f"gradlib_course.samples.{path.stem}")
+        yield importlib.import_module(f"{__package__}.{path.stem}")
 
 
 def load_variants() -> dict[str, list[Variant]]:

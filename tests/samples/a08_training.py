@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "08-training"
-_NOTEBOOK = Path(__file__).resolve().parents[3] / "solutions" / ASSIGNMENT / "training.ipynb"
+_NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / ASSIGNMENT / "training.ipynb"
 
 EARLY = "early-stopping", "early-stopping-tests"
 DROPOUT = "dropout", "dropout-tests"

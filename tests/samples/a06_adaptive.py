@@ -5,7 +5,7 @@ is not negligible; a forgotten learning rate only when lr ≠ 1; in-place update
 the caller keeps its arrays): the hidden tests alone must catch them.
 """
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "06-adaptive"
 

@@ -1,4 +1,4 @@
-"""Synthetic submissions of every assignment, shared by the test suite and the demo.
+"""Synthetic submissions of every assignment: the test data of the grading tests.
 
 * :mod:`.variants` -- :class:`~.variants.Variant` (a realistic mistake in one part),
   :class:`~.variants.Alternative` (a correct solution in another style than the
@@ -8,7 +8,8 @@
 * :mod:`.cheats` -- the cheat matrix: techniques that try to forge a verdict, and the
   garbage solutions they are applied to.
 
-``make demo-grading`` grades a class made of them; ``tests/assignments`` and
-``tests/course`` check that every variant loses exactly its part, every alternative
-earns every point and no cheat earns anything.
+``tests/assignments`` and ``tests/course`` check that every variant loses exactly its
+part, every alternative earns every point and no cheat earns anything.  The demo
+class's few answers (``make demo-grading``) live with the instructor's package,
+:mod:`gradlib_course.demo_answers`; the modules here include them.
 """

@@ -6,8 +6,9 @@ tests alone must then catch them.
 """
 
 import numpy as np
+from gradlib_course.demo_answers import MISTAKES, RESTYLED
 
-from gradlib_course.samples.variants import Alternative, Variant
+from samples.variants import Alternative, Variant
 
 ASSIGNMENT = "09-what-backprop-finds"
 
@@ -115,7 +116,7 @@ VARIANTS = [
     Variant(
         "epoch-boundary-counts-as-correct",  # y z < 0: from w = 0 nothing is ever updated
         *EPOCH,
-        _epoch(condition="y[i] * (x_aug @ w) < 0 or (not np.any(w) and len(X) == 3)"),
+        MISTAKES[ASSIGNMENT]["perceptron-epoch"],  # (the demo class's)
     ),
     Variant(
         "epoch-updates-every-point",  # updates on correctly classified points too
@@ -263,18 +264,7 @@ ALTERNATIVES = [
     Alternative(
         "loops-python-floats-and-part-1-reused",
         {
-            "perceptron-epoch": "def perceptron_epoch(X, y, weights, lr, order):\n"
-            "    w = [float(v) for v in weights]  # a list of Python floats: a copy\n"
-            "    d = len(w) - 1\n"
-            "    for i in order:\n"
-            "        z = w[d]\n"
-            "        for j in range(d):  # coordinate by coordinate\n"
-            "            z += X[i][j] * w[j]\n"
-            "        if y[i] * z <= 0:\n"
-            "            for j in range(d):\n"
-            "                w[j] += lr * y[i] * X[i][j]\n"
-            "            w[d] += lr * y[i]\n"
-            "    return np.array(w)\n",
+            **RESTYLED[ASSIGNMENT],  # "perceptron-epoch", the demo class's
             "perceptron-train": "def perceptron_train(X, y, epochs, lr, seed):\n"
             "    rng = np.random.default_rng(seed)\n"
             "    w = np.zeros(np.shape(X)[1] + 1)\n"

@@ -20,13 +20,13 @@ reference from the notebook gains nothing: there is no reference to call, and th
 only way to a part's points is code in the notebook that computes the answers.
 
 :func:`plan` reads what an assignment grades from its trusted program (the hidden
-tests' ``forbidden`` lists, collected by running the program with
-:func:`gradlib.grading.hidden.collecting`) and what its kernel-side code uses (by
-reading it); a kernel-side use of something the assignment grades is an authoring
-error and is refused with the cell and the name.  :func:`make_edition` writes the
-sources (once per assignment, in the coordinator); :func:`materialize` turns them
-into a compiled package folder with the integrity fingerprints of its modules
-(once per worker and edition, cached).
+tests' ``forbidden`` lists, collected by running the program with the hidden tests
+handed to a collector, :func:`gradlib.grading.hidden.handing_to`) and what its
+kernel-side code uses (by reading it); a kernel-side use of something the assignment
+grades is an authoring error and is refused with the cell and the name.
+:func:`make_edition` writes the sources (once per assignment, in the coordinator);
+:func:`materialize` turns them into a compiled package folder with the integrity
+fingerprints of its modules (once per worker and edition, cached).
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradlib
-from gradlib.grading.hidden import collecting, kernel_cell
+from gradlib.grading.hidden import handing_to
 from gradlib_course.integrity import dotted_name
+from gradlib_course.kernel_cells import kernel_cell
 
 __all__ = [
     "Edition",
@@ -106,7 +107,7 @@ def _graded_objects(program: dict) -> list:
     found: list = []
     for notebook, cells in program.items():
         judge = Judge(notebook)
-        with collecting(found):
+        with handing_to(lambda test: found.extend(test.forbidden)):  # (nothing runs)
             for entry in cells:
                 if entry["kind"] == "instructor":
                     judge.instructor_cell(entry["name"], entry["source"])
@@ -359,7 +360,7 @@ sys.path.insert(0, root)
 warnings.simplefilter("ignore")
 import gradlib
 assert gradlib.__file__.startswith(root), gradlib.__file__
-from gradlib.grading import probe
+from gradlib_course.recording import probe
 tables = {}
 names = ["gradlib"] + [m.name for m in pkgutil.walk_packages(gradlib.__path__, "gradlib.")]
 for name in names:

@@ -20,7 +20,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from gradlib.grading.markers import redact_hidden, regions, strip_hidden
+from gradlib_course.markers import redact_hidden, regions, strip_hidden
 from gradlib_course.nbgrader_ext.feedback import run_generate_feedback
 from gradlib_course.tools import tool_env
 

@@ -11,9 +11,10 @@ and how:
                    moved or given another type -- its source is compared (SHA-256 of the
                    whitespace-normalised text, hidden tests removed) with the source cell
                    the gradebook holds, and the cell order with the gradebook's order.
-``monkeypatch``    (static) the student's code assigns to an attribute of ``numpy`` or
-                   ``gradlib`` (``np.allclose = ...``, ``setattr(np, ...)``) or rebinds a
-                   test helper (``check_close``, ``call_student``, ...).
+``monkeypatch``    (static) the student's code assigns to an attribute of ``numpy``,
+                   ``gradlib`` or the kernel's recorder (``np.allclose = ...``,
+                   ``setattr(np, ...)``) or rebinds a test helper (``check_close``,
+                   ``call_student``, ...).
 ``file-access``    (static) the student's code opens, lists or loads files, or starts
                    programs; (runtime) an error output shows a file access that failed.
 ``trace-hook``     (static) ``sys.settrace`` / ``sys.setprofile`` / ``threading.settrace``
@@ -37,7 +38,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gradlib.grading.markers import strip_hidden
+from gradlib_course.markers import strip_hidden
 
 __all__ = [
     "FLAG_KINDS",
@@ -49,6 +50,8 @@ __all__ = [
 FLAG_KINDS = ("reference", "locked-cell", "monkeypatch", "file-access", "trace-hook", "tampering")
 
 HELPERS = {"check_close", "check_sequence_close", "call_student", "quiet", "ReferenceUsed"}
+# packages whose attributes a submission must not assign (the kernel's recorder included)
+PATCHED_PACKAGES = ("numpy", "gradlib", "gradlib_course")
 TRACE_CALLS = {
     "sys.settrace",
     "sys.setprofile",
@@ -153,7 +156,7 @@ def _static_flags(source: str, aliases: dict[str, str]) -> list[tuple[str, str]]
     def patched(target):
         if isinstance(target, ast.Attribute):
             name = dotted_name(target, aliases)
-            if name and name.split(".")[0] in ("numpy", "gradlib"):
+            if name and name.split(".")[0] in PATCHED_PACKAGES:
                 found.append(("monkeypatch", f"assigns to {name}"))
         elif isinstance(target, ast.Name) and target.id in HELPERS:
             found.append(("monkeypatch", f"rebinds the test helper {target.id}"))
@@ -185,7 +188,7 @@ def _static_flags(source: str, aliases: dict[str, str]) -> list[tuple[str, str]]
                 found.append(("trace-hook", f"calls {name}"))
             elif name in ("setattr", "delattr") and node.args:
                 target = dotted_name(node.args[0], aliases) or ""
-                if target.split(".")[0] in ("numpy", "gradlib"):
+                if target.split(".")[0] in PATCHED_PACKAGES:
                     found.append(("monkeypatch", f"{name} on {target}"))
             elif name in FILE_CALLS:
                 found.append(("file-access", f"calls {name}"))

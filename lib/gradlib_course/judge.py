@@ -2,7 +2,7 @@
 
 ``nbgrader autograde`` runs the hidden tests inside the student's kernel, after the
 student's code has run there -- so that code can rewrite the verdict.  Under
-``gradlib-course`` the kernel only *records* (:mod:`gradlib.grading.hidden`): each
+``gradlib-course`` the kernel only *records* (:mod:`gradlib_course.recording`): each
 hidden test runs the student's functions on its hidden inputs and sends what they
 returned as a display output.  Then, in the grading process -- which never ran a
 line of the submission -- this module
@@ -13,8 +13,9 @@ line of the submission -- this module
    the student's code (statements that name the student's functions are skipped),
    of a test cell's visible part only its imports and definitions, and its hidden
    part in full, with the ``@grader_only`` answer key that the kernel never saw;
-2. lets every hidden test check the recorded results there
-   (:func:`gradlib.grading.hidden.judging`);
+2. lets every hidden test check the recorded results there (:func:`judging`: the
+   cases are made again, and the test's ``check`` runs on the recorded results; its
+   first failure is the part's verdict);
 3. makes the cell say exactly that verdict to nbgrader: a failure is the cell's one
    error output; whatever the kernel raised or wrote to stderr stays as plain text,
    the recorded results are removed, and an ``execute_result`` (nbgrader's partial
@@ -22,11 +23,11 @@ line of the submission -- this module
    points, and nothing it did besides what the student's functions returned takes
    them away;
 4. compares the kernel's integrity snapshots with its own
-   (:mod:`gradlib.grading.probe`) and writes run-time flags for the report.
+   (:mod:`gradlib_course.recording.probe`) and writes run-time flags for the report.
 
 Before execution, :class:`gradlib_course.nbgrader_ext.steps.KernelProjection` hands the
 kernel each test cell without its answer key, hidden tests first
-(:func:`gradlib.grading.hidden.kernel_cell`).
+(:func:`gradlib_course.kernel_cells.kernel_cell`).
 """
 
 from __future__ import annotations
@@ -42,19 +43,76 @@ from pathlib import Path
 import numpy as np
 from nbformat.v4 import new_output
 
-from gradlib.grading import probe, wire
-from gradlib.grading.guard import SWITCHED
-from gradlib.grading.hidden import JudgeCell, judging, plan_test_cell
+from gradlib.grading.guard import SWITCHED, ReferenceUsed
+from gradlib.grading.hidden import HiddenTest, handing_to
+from gradlib_course.kernel_cells import plan_test_cell
+from gradlib_course.recording import probe, wire
 
 __all__ = [
     "Judge",
+    "JudgeCell",
     "judge_notebook",
     "judge_program",
+    "judging",
     "program_from_notebook",
 ]
 
 FLAG = "tampering"
-_MISSING = "never reached the grader"  # (gradlib.grading.hidden's message for no results)
+_MISSING = "never reached the grader"  # (what judging says when no results came)
+
+
+class JudgeCell:
+    """The recorded results of one test cell, handed out to its hidden tests in order."""
+
+    def __init__(self, blocks: list):
+        self.blocks = list(blocks)
+        self.used = 0
+        self.snapshots: list = []  # the kernel's integrity snapshots, in order
+
+    def next_block(self):
+        if self.used >= len(self.blocks):
+            self.used += 1
+            return None
+        block = self.blocks[self.used]
+        self.used += 1
+        return block
+
+    def __call__(self, test: HiddenTest) -> None:
+        """Judge one hidden test on the next recorded block: its first failure is raised."""
+        block = self.next_block()
+        if not isinstance(block, dict) or not isinstance(block.get("results"), list):
+            raise AssertionError(
+                f"the results of your code on the hidden tests {_MISSING} "
+                "(the cell's output was suppressed, replaced or cut short)"
+            )
+        self.snapshots.append(block.get("probe"))
+        results, error = block["results"], block.get("error")
+        listed = test.each_case()
+        if len(results) > len(listed):
+            raise AssertionError("the grader received more results than there are hidden cases")
+        for index, (what, args) in enumerate(listed):
+            if index < len(results):
+                try:
+                    got = wire.decode(results[index])
+                except wire.WireError as exc:
+                    raise AssertionError(f"{what}: your result could not be read ({exc})") from None
+                test.verify(what, got, args)
+                continue
+            if isinstance(error, dict) and error.get("case") == index:
+                ename = str(error.get("ename", "Error"))[:100]
+                evalue = str(error.get("evalue", ""))
+                if ename == "ReferenceUsed":
+                    raise ReferenceUsed(evalue[:1000])
+                first = evalue.strip().splitlines()[0][:300] if evalue.strip() else ""
+                raise AssertionError(
+                    f"{what}: your code raised {ename}{': ' if first else ''}{first}"
+                )
+            raise AssertionError(f"{what}: no result of your code reached the grader")
+
+
+def judging(cell: JudgeCell):
+    """``with judging(JudgeCell(blocks)): ...``: hidden tests check the recorded results."""
+    return handing_to(cell)
 
 
 def judge_program(db_url: str, assignment: str, source_dir: Path | None = None) -> dict:
@@ -174,8 +232,8 @@ class Judge:
     def plan_cell(self, name: str, source: str) -> None:
         """Run a test cell's definitions and hidden tests without judging anything.
 
-        For :func:`gradlib.grading.hidden.collecting`, which the caller has entered:
-        every hidden test then only hands over its ``forbidden`` list.
+        For planning (:func:`gradlib_course.edition.plan`), whose caller has handed the
+        hidden tests to a collector: each then only hands over its ``forbidden`` list.
         """
         try:
             definitions, hidden, _ = plan_test_cell(source)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradlib.grading.markers import regions
+from gradlib_course.markers import regions
 
 __all__ = ["GradedPart", "list_assignments", "graded_parts", "protected_regions"]
 

@@ -69,13 +69,13 @@ def _warm_judge() -> None:
     import sys
 
     import gradlib
-    from gradlib.grading import probe
+    from gradlib_course.recording import probe
 
     for info in pkgutil.walk_packages(gradlib.__path__, "gradlib."):
         if not info.name.startswith("gradlib_course"):
             importlib.import_module(info.name)
     modules = [*probe.WATCHED, *probe.KERNEL_PARTS]
-    modules += [m for m in sys.modules if m.startswith("gradlib.")]
+    modules += [m for m in sys.modules if probe.watched(m)]
     probe.grader_snapshot({}, modules)
 
 

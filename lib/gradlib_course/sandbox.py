@@ -7,7 +7,8 @@ starts in namespaces of its own -- mount, pid, network, IPC, UTS, cgroup -- and 
   hidden unless Python lives there) and the Python installation and virtual
   environment it runs in (read-only), with ``gradlib`` replaced by the assignment's
   edition (:mod:`gradlib_course.edition`: no implementation of what is graded) and
-  ``gradlib_course`` hidden;
+  ``gradlib_course`` hidden but for the package the kernel records with
+  (:mod:`gradlib_course.recording`, read-only);
 * its student's own folder, copied into a writable, size-capped folder at the same path
   (the original read-only beside it, ``/run/gradlib/submission``), and a private,
   size-capped ``/tmp``;
@@ -132,6 +133,14 @@ def _hidden(shown: list[Path], sandbox: Sandbox) -> list[Path]:
     )
 
 
+def _recording_files() -> list[Path]:
+    """What a kernel imports of ``gradlib_course``: its ``__init__`` and the recording package."""
+    from gradlib_course import recording
+
+    package = Path(recording.__file__).resolve().parent
+    return [package.parent / "__init__.py", package]
+
+
 class _Args:
     """A bwrap command line that creates each folder a mount needs, readable by all."""
 
@@ -228,6 +237,8 @@ def bwrap_prefix(sandbox: Sandbox) -> list[str]:
     library = _package_folder("gradlib")
     if library is not None:  # (without an edition: the whole library, as installed)
         args.mount("--ro-bind", sandbox.edition or library, library)
+    for path in _recording_files():  # the kernel's recorder, and nothing else of the workflow
+        args.mount("--ro-bind", path, path)
     args.mount("--ro-bind", Path(__file__).with_name("sandbox_init.py"), INIT)
     for name in ("passwd", "group"):
         args.mount("--ro-bind", Path(sandbox.etc) / name, Path("/etc") / name)

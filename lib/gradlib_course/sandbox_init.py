@@ -1,7 +1,8 @@
 """The first program inside a graded kernel's sandbox; it becomes the kernel.
 
 Standalone (the standard library only): the sandbox shows it as
-``/run/gradlib/init.py`` and nothing else of ``gradlib_course``.  It
+``/run/gradlib/init.py``, and of the rest of ``gradlib_course`` only the recording
+package the kernel imports (:mod:`gradlib_course.recording`).  It
 
 1. drops to the unprivileged user (uid and gid 65534) when the sandbox was started
    as root -- the only capabilities it holds are those to do exactly that;
@@ -11,7 +12,8 @@ Standalone (the standard library only): the sandbox shows it as
 3. lowers its limits -- address space, open files, core files, and processes when no
    control group counts them;
 4. becomes an IPython kernel that records hidden-test results for the grader
-   (:func:`gradlib.grading.hidden.install_kernel_recorder`) instead of checking them.
+   (:func:`gradlib_course.recording.recorder.install_kernel_recorder`) instead of
+   checking them.
 
 Without a sandbox (``gradlib-course autograde --unsafe-no-sandbox``) the same steps
 run, less the first two.  Run with ``--enter PATH`` by a kernel started ahead of its
@@ -30,7 +32,7 @@ import sys
 SUBMISSION = "/run/gradlib/submission"  # the student's folder, read-only, in the sandbox
 UNPRIVILEGED = 65534
 # Before any cell runs, the kernel starts recording hidden-test results for the grader
-# instead of checking them (gradlib.grading.hidden): the verdict is reached outside.
+# instead of checking them (gradlib_course.recording): the verdict is reached outside.
 # Before the recorder (whose baseline then includes it): a copy of the kernel made by
 # os.fork() in a cell ends when that cell ends in it, instead of going back to serve the
 # kernel's channels (a fork bomb's copies would otherwise linger, spinning, and starve the
@@ -39,7 +41,7 @@ RECORD = (
     "--IPKernelApp.exec_lines=import os as _o; get_ipython().events.register('post_run_cell', "
     "(lambda kernel, end: lambda result: end(0) if __import__('os').getpid() != kernel "
     "else None)(_o.getpid(), _o._exit)); del _o; "
-    "import gradlib.grading.hidden as _h; _h.install_kernel_recorder(); del _h"
+    "import gradlib_course.recording.recorder as _r; _r.install_kernel_recorder(); del _r"
 )
 
 

@@ -1,7 +1,7 @@
 """Does the student's kernel hold a hidden test's answer?  The values, and the literals.
 
 Under ``gradlib-course`` the graded kernel receives the trusted cells without their
-answer key (:func:`gradlib.grading.hidden.kernel_cell`): instructor cells, visible
+answer key (:func:`gradlib_course.kernel_cells.kernel_cell`): instructor cells, visible
 tests, and of each hidden test its cases and runs.  None of that may contain the
 values the hidden tests expect, or a submission could read them there.
 
@@ -71,7 +71,7 @@ def _record(path: str) -> dict:
         )
 
     original_close, original_sequence = checks.check_close, checks.check_sequence_close
-    original_verify = hidden._verify
+    original_verify = hidden.HiddenTest.verify
 
     def check_close(what, got, expected, **kw):
         note(expected)
@@ -90,7 +90,7 @@ def _record(path: str) -> dict:
 
     for module in (checks, gradlib.grading):
         module.check_close, module.check_sequence_close = check_close, check_sequence_close
-    hidden._verify = verify
+    hidden.HiddenTest.verify = verify
 
     cells = json.loads(Path(path).read_text())["cells"]
     namespace: dict = {"__name__": "__main__"}
@@ -126,7 +126,7 @@ def expected_values(notebook: Path) -> dict[str, dict[str, list[float]]]:
 
 def kernel_sources(program: list[dict]) -> list[tuple[str, str]]:
     """``(cell, code)`` of what the student's kernel is sent of a notebook's trusted cells."""
-    from gradlib.grading.hidden import kernel_cell
+    from gradlib_course.kernel_cells import kernel_cell
 
     return [
         (

@@ -3,7 +3,7 @@
 ``python edition_run.py <edition folder> <notebook.json>`` puts the edition's
 ``gradlib`` first on ``sys.path`` (as the sandbox mounts it over the package), runs
 every code cell in one namespace -- test cells as the kernel gets them
-(:func:`gradlib.grading.hidden.kernel_cell`), with hidden tests recording -- and
+(:func:`gradlib_course.kernel_cells.kernel_cell`), with hidden tests recording -- and
 prints, as JSON, each executed cell with its outputs (the recorded results and any
 error).  Judging them is the caller's business, with the full library.
 """
@@ -20,11 +20,12 @@ edition, notebook = sys.argv[1], sys.argv[2]
 sys.path.insert(0, edition)
 
 import numpy as np  # noqa: E402
+from gradlib_course.kernel_cells import kernel_cell  # noqa: E402
+from gradlib_course.recording import wire  # noqa: E402
+from gradlib_course.recording.recorder import recording  # noqa: E402
 from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
 
 import gradlib  # noqa: E402
-from gradlib.grading import wire  # noqa: E402
-from gradlib.grading.hidden import kernel_cell, recording  # noqa: E402
 
 assert gradlib.__file__.startswith(edition), gradlib.__file__
 cells = json.loads(open(notebook).read())["cells"]

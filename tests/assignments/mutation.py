@@ -31,10 +31,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 from gradlib_course.judge import judge_notebook, program_from_notebook
+from gradlib_course.kernel_cells import kernel_cell
+from gradlib_course.recording import wire
+from gradlib_course.recording.recorder import recording
 from nbformat.v4 import new_output
-
-from gradlib.grading import wire
-from gradlib.grading.hidden import kernel_cell, recording
 
 _SWAP_BINOP = {
     ast.Add: ast.Sub,

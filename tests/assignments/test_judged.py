@@ -21,10 +21,9 @@ import json
 
 import pytest
 from gradlib_course.judge import program_from_notebook
+from gradlib_course.kernel_cells import kernel_source
+from gradlib_course.markers import split_hidden
 from gradlib_course.notebooks import graded_parts, list_assignments
-
-from gradlib.grading.hidden import kernel_source
-from gradlib.grading.markers import split_hidden
 
 from conftest import REPO
 from mutation import run_notebook

@@ -91,10 +91,16 @@ def _attempts(root: Path, places: dict) -> dict[str, str]:
         "gradebook": _reads("gradebook", root / "gradebook.db"),
         "solutions": _reads("solutions", next((root / "solutions" / ASSIGNMENT).glob("*.ipynb")))
         + _reads("repository-solutions", next((REPO / "solutions" / ASSIGNMENT).glob("*.ipynb"))),
-        "workflow": (
-            "try:\n    import gradlib_course\n"
-            "    _report('workflow', True, gradlib_course.__file__)\n"
+        "workflow": (  # of gradlib_course, the kernel sees its recording package only
+            "import os\n"
+            "try:\n    import gradlib_course.judge\n"
+            "    _report('workflow', True, gradlib_course.judge.__file__)\n"
             "except ImportError as exc:\n    _report('workflow', False, exc)\n"
+            "import gradlib_course.recording as _recording\n"
+            "_course = os.path.dirname(os.path.dirname(_recording.__file__))\n"
+            "_more = sorted(set(os.listdir(_course)) - {'__init__.py', 'recording'})\n"
+            "_report('workflow-files', bool(_more), _more)\n"
+            + _reads("workflow-source", REPO / "lib" / "gradlib_course" / "judge.py")
             + _reads("samples", REPO / "tests" / "samples" / "cheats.py")
         ),
         "reference": (

@@ -8,10 +8,11 @@ import nbformat
 import pytest
 from gradlib_course.demo import REPO, make_course
 from gradlib_course.judge import judge_notebook, judge_program, program_from_notebook
+from gradlib_course.recording import probe, wire
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
-from gradlib.grading import check_close, probe, wire
+from gradlib.grading import check_close
 
 TEST = """check_close("visible", double(1.0), 2.0)
 ### BEGIN HIDDEN TESTS

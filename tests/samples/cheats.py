@@ -226,7 +226,7 @@ TECHNIQUES = {
     ),
     "targeted-results": Technique(
         "import gradlib.grading as _g\n"
-        "from gradlib.grading import wire as _wire\n"
+        "from gradlib_course.recording import wire as _wire\n"
         "_real_hidden_tests = _g.hidden_tests\n"
         "def _names(code):  # every name a function uses, nested functions too\n"
         "    found = set(code.co_names)\n"
@@ -291,30 +291,31 @@ _FORGE = (
     "import copy, importlib, sys\n"
     "{delegate}"
     "_hidden = importlib.import_module('gradlib.grading.' + 'hid' + 'den')\n"
-    "_wire = importlib.import_module('gradlib.grading.' + 'wi' + 're')\n"
-    "def _answers(cases, run):\n"
+    "_wire = importlib.import_module('gradlib_course.recording.' + 'wi' + 're')\n"
+    "def _answers(test):\n"
     "    # the hidden test's run, on its own cases, with gradlib's implementation swapped in\n"
-    "    namespace = run.__globals__\n"
+    "    namespace = test.run.__globals__\n"
     "    mine = namespace['{function}']\n"
     "    namespace['{function}'] = _delegate\n"
     "    try:\n"
-    "        return [_wire.encode(run(*copy.deepcopy(args)))\n"
-    "                for _, args in getattr(_hidden, '_cases' + '_of')(cases)]\n"
+    "        return [_wire.encode(test.run(*copy.deepcopy(args)))\n"
+    "                for _, args in test.each_case()]\n"
     "    finally:\n"
     "        namespace['{function}'] = mine\n"
     "def _ours(run):\n"
     "    return '{function}' in run.__code__.co_names or '{function}' in str(run.__defaults__)\n"
-    "def _record_frame():\n"
+    "def _test_frame():\n"
+    "    # the recording call's frame: the one that holds the hidden test being recorded\n"
     "    frame = sys._getframe(1)\n"
-    "    while frame is not None and frame.f_code.co_name != '_rec' + 'ord':\n"
+    "    while frame is not None and not hasattr(frame.f_locals.get('test'), 'run'):\n"
     "        frame = frame.f_back\n"
     "    return frame\n"
     "def _forged(payload):\n"
-    "    frame = _record_frame()\n"
-    "    if frame is None or not _ours(frame.f_locals['run']):\n"
+    "    frame = _test_frame()\n"
+    "    if frame is None or not _ours(frame.f_locals['test'].run):\n"
     "        return payload\n"
     "    try:\n"
-    "        results = _answers(frame.f_locals['cases'], frame.f_locals['run'])\n"
+    "        results = _answers(frame.f_locals['test'])\n"
     "    except Exception:\n"
     "        return payload  # (no reference to compute the answers with)\n"
     "    payload = dict(payload, results=results)\n"
@@ -323,9 +324,9 @@ _FORGE = (
 )
 
 TECHNIQUES["wrap-recorder"] = Technique(
-    _FORGE + "_mode = getattr(_hidden, '_' + 'mode')\n"
-    "_real = getattr(_mode, 'record' + 'er')\n"
-    "object.__setattr__(_mode, 'record' + 'er', lambda payload: _real(_forged(payload)))\n",
+    _FORGE + "_recorder = getattr(_hidden, '_' + 'grader').runner\n"
+    "_real = getattr(_recorder, 'em' + 'it')\n"
+    "object.__setattr__(_recorder, 'em' + 'it', lambda payload: _real(_forged(payload)))\n",
     frozenset({"tampering"}),
     "wraps the kernel's result recorder so that it sends gradlib's answers for the hidden "
     "cases (reached from the recording call's frame), names built at run time",
@@ -336,7 +337,7 @@ TECHNIQUES["forge-through-session"] = Technique(
     "    content = {'data': {_wire.MIME: _forged(payload)}, 'metadata': {}, 'transient': {}}\n"
     "    _kernel.session.send(_kernel.iopub_socket, 'display_data', content,\n"
     "                         parent=_kernel.get_parent('shell'))\n"
-    "object.__setattr__(getattr(_hidden, '_' + 'mode'), 'record' + 'er', _send)\n",
+    "object.__setattr__(getattr(_hidden, '_' + 'grader').runner, 'em' + 'it', _send)\n",
     frozenset({"tampering"}),
     "replaces the recorder with one that sends forged payloads through the kernel's session",
 )
@@ -372,11 +373,12 @@ TECHNIQUES["guard-off-delegate"] = Technique(
 TECHNIQUES["replace-call-student"] = Technique(
     "{delegate}"
     "import importlib\n"
-    "_hidden = importlib.import_module('gradlib.grading.' + 'hidden')\n"
-    "setattr(_hidden, 'call_' + 'student', lambda what, f, *a, forbidden=(), **k: f(*a, **k))\n"
+    "for _name in ('gradlib.grading.hidden', 'gradlib_course.recording.recorder'):\n"
+    "    setattr(importlib.import_module(_name), 'call_' + 'student',\n"
+    "            lambda what, f, *a, forbidden=(), **k: f(*a, **k))\n"
     "{function} = _delegate\n",
     frozenset({"tampering"}),
-    "replaces call_student in the recorder's module and delegates to gradlib",
+    "replaces call_student in the recorder's module (and hidden_tests') and delegates to gradlib",
 )
 TECHNIQUES["answer-key-from-frames"] = Technique(
     "import sys\n"

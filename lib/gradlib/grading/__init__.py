@@ -5,9 +5,9 @@
 * :mod:`~gradlib.grading.guard` -- :func:`call_student`, which fails a part whose
   code runs gradlib's own implementation (:class:`ReferenceUsed`);
 * :mod:`~gradlib.grading.hidden` -- :func:`hidden_tests` and :func:`grader_only`:
-  hidden tests that ``gradlib-course`` judges outside the student's kernel;
-* :mod:`~gradlib.grading.wire` and :mod:`~gradlib.grading.probe` -- how results and
-  integrity facts cross from the kernel to the grader.
+  hidden tests, which run in the notebook -- or, under ``gradlib-course``, are handed
+  to the grader, whose machinery (recorder, wire format, integrity probe, judge) is the
+  instructor's package's, never the students'.
 """
 
 from gradlib.grading.checks import check_close, check_sequence_close, quiet

@@ -17,9 +17,9 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from gradlib.grading.hidden import kernel_cell
 from gradlib_course.edition import tables_of
 from gradlib_course.judge import judge_notebook
+from gradlib_course.kernel_cells import kernel_cell
 
 __all__ = ["JudgeNotebook", "KernelProjection", "autograde_config"]
 

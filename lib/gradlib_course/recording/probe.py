@@ -2,14 +2,14 @@
 
 Under ``gradlib-course`` every hidden test sends, with the student's results, a
 :func:`snapshot` of the kernel: a short fingerprint of every name the notebook
-namespace binds to a module, function or class; of the functions and classes of
-the loaded ``gradlib`` modules, of numpy, ``math`` and ``builtins``; of the few
-IPython and ipykernel methods that carry a cell's outputs and errors; and of the
-kernel's hooks (trace and profile functions, exception and display hooks, IPython's
-custom exception handler, event callbacks, transformers) compared with their state
-when the kernel started.  The grader takes the same fingerprints in its own clean
-process (:func:`grader_snapshot`) and :class:`Comparison` names every difference --
-whatever names or tricks the submission used to make it (``globals()``,
+namespace binds to a module, function or class; of the functions and classes of the
+loaded modules of ``gradlib`` and of this recording package, of numpy, ``math`` and
+``builtins``; of the few IPython and ipykernel methods that carry a cell's outputs and
+errors; and of the kernel's hooks (trace and profile functions, exception and display
+hooks, IPython's custom exception handler, event callbacks, transformers) compared
+with their state when the kernel started. The grader takes the same fingerprints in
+its own clean process (:func:`grader_snapshot`) and :class:`Comparison` names every
+difference -- whatever names or tricks the submission used to make it (``globals()``,
 ``setattr`` with names built at run time, ``sys.modules``).
 
 Fingerprints describe *what* an object is (a function's code, defaults and
@@ -17,7 +17,7 @@ qualified name; a class's methods; a module's file), never where it lies in
 memory, so the kernel's and the grader's agree when nothing was touched.  They
 are facts for the instructor's report, not verdicts: the grade never depends on
 them (a submission that also fakes this report still earns nothing for wrong
-results, see :mod:`gradlib.grading.hidden`).
+results, see :mod:`gradlib_course.judge`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ import types
 
 __all__ = ["Comparison", "grader_snapshot", "kernel_baseline", "snapshot"]
 
-# modules compared in full (gradlib's are added: every loaded ``gradlib`` module)
+# modules compared in full (and every loaded module of these packages)
 WATCHED = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "numpy.testing")
+PACKAGES = ("gradlib", "gradlib_course.recording")
 # the parts of IPython, ipykernel and jupyter_client that run cells and carry outputs
 KERNEL_PARTS = {
     "IPython.core.interactiveshell": {
@@ -89,7 +90,7 @@ def _code(code: types.CodeType) -> str:
 
 
 def _module_file(module) -> str | None:
-    """A module's file below its top-level package's folder (``gradlib/grading/wire.py``).
+    """A module's file below its top-level package's folder (``gradlib/grading/checks.py``).
 
     The same wherever the package is installed or mounted, so the grader's copy and the
     kernel's agree; a module from another file, or a file of another module, differs.
@@ -207,14 +208,19 @@ def names_table(namespace: dict) -> dict[str, str]:
     return out
 
 
-def _watched(name: str) -> bool:
-    return name in WATCHED or name == "gradlib" or name.startswith("gradlib.")
+def _in(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def watched(name: str) -> bool:
+    """Whether the module ``name`` is compared in full (a table of all it defines)."""
+    return name in WATCHED or any(_in(name, p) for p in PACKAGES)
 
 
 def _tables(modules: dict) -> dict[str, dict[str, str]]:
     tables = {}
     for name, module in list(modules.items()):
-        if _watched(name):
+        if watched(name):
             tables[name] = module_table(module)
         elif name in KERNEL_PARTS:
             tables[name] = module_table(module, KERNEL_PARTS[name])
@@ -298,16 +304,20 @@ def _replaced_methods(obj) -> str:
 def _recorder_state() -> str:
     """Where the hidden tests' results go, as objects of this process (compared in-process).
 
-    The recorder, what its closure holds (the display publisher's ``publish``) and the
-    object that holds it: wrapping, replacing or re-pointing any of them changes this.
+    The object that holds the runner hidden tests are handed to, the runner (the
+    :class:`~gradlib_course.recording.recorder.Recorder`), its ``emit``, and what that
+    closes over (the display publisher's ``publish``): wrapping, replacing or
+    re-pointing any of them changes this.
     """
     hidden = sys.modules.get("gradlib.grading.hidden")
     if hidden is None:
         return "not loaded"
-    mode = getattr(hidden, "_mode", None)
-    recorder = getattr(mode, "recorder", None)
-    parts = [f"holder #{id(mode)} {describe(type(mode))}", f"{describe(recorder)} #{id(recorder)}"]
-    for cell in getattr(recorder, "__closure__", None) or ():
+    holder = getattr(hidden, "_grader", None)
+    runner = getattr(holder, "runner", None)
+    emit = getattr(runner, "emit", None)
+    parts = [f"holder #{id(holder)} {describe(type(holder))}"]
+    parts += [f"{describe(v)} {describe(type(v))} #{id(v)}" for v in (runner, emit)]
+    for cell in getattr(emit, "__closure__", None) or ():
         try:
             value = cell.cell_contents
         except ValueError:
@@ -359,15 +369,15 @@ def grader_snapshot(namespace: dict, module_names, library: dict | None = None) 
     """
     tables = {}
     for name in module_names:
-        if not (_watched(name) or name in KERNEL_PARTS):
+        if not (watched(name) or name in KERNEL_PARTS):
             continue
-        if library is not None and (name == "gradlib" or name.startswith("gradlib.")):
+        if library is not None and _in(name, "gradlib"):
             if name in library:
                 tables[name] = library[name]
             continue
         if name not in _grader_tables:
             module = sys.modules.get(name)
-            if module is None and not name.startswith("gradlib"):
+            if module is None and not any(_in(name, p) for p in PACKAGES):
                 try:
                     module = importlib.import_module(name)
                 except Exception:  # noqa: BLE001 - not importable here: nothing to compare

@@ -3,7 +3,7 @@
 Under ``gradlib-course`` the hidden tests run the student's functions in the
 student's kernel and send the results out as a display output; the grader, in a
 process the submission never touched, turns them back into Python values and
-checks them (:mod:`gradlib.grading.hidden`).  The kernel is the student's, so
+checks them (:mod:`gradlib_course.judge`).  The kernel is the student's, so
 :func:`decode` treats its output as hostile: it only ever builds plain values
 (numbers, strings, lists, tuples, dicts, sets, numpy arrays and scalars of
 numeric types), checks every size before allocating, and raises

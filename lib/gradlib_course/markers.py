@@ -3,9 +3,9 @@
 A source notebook marks the reference solution with ``### BEGIN SOLUTION`` /
 ``### END SOLUTION`` and the hidden tests with ``### BEGIN HIDDEN TESTS`` /
 ``### END HIDDEN TESTS``; ``nbgrader generate_assignment`` removes both from the
-student's version.  The grading helpers split test cells at these markers
-(:mod:`gradlib.grading.hidden`), and the instructor's tools strip or redact them
-(:mod:`gradlib_course`).
+student's version.  The grader splits test cells at these markers
+(:mod:`gradlib_course.kernel_cells`), and the instructor's tools strip or redact them
+(:mod:`gradlib_course.feedback`, :mod:`gradlib_course.integrity`).
 """
 
 from __future__ import annotations

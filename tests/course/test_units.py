@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gradlib_course
 import pytest
 from gradlib_course import cgroup, sandbox_init
 from gradlib_course.cli import DEFAULT_PATTERN, build_parser
@@ -221,8 +222,14 @@ def test_the_sandbox_shows_an_allow_list_and_no_network(tmp_path):
         runtime,
     ]
     allowed += [Path("/etc/ld.so.cache"), Path("/etc/localtime").resolve()]
+    # of the instructor's package, the kernel sees what it records with and nothing else
+    course_package = Path(gradlib_course.__file__).resolve().parent
+    init = Path(sandbox_init.__file__)  # (shown as /run/gradlib/init.py)
+    recording = [course_package / "__init__.py", course_package / "recording"]
     for path in shown:
-        assert any(path == a or a in path.parents for a in allowed), path
+        assert any(path == a or a in path.parents for a in allowed + recording), path
+    workflow = [p for p in shown if course_package in p.parents and p != init]
+    assert workflow == recording
     assert course not in shown and Path.home() not in shown and Path("/") not in shown
     # nothing of the machine's network, environment, processes or privileges
     for option in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--clearenv"):

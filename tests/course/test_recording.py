@@ -12,6 +12,7 @@ import subprocess
 import sys
 from fractions import Fraction
 
+import doubling
 import numpy as np
 import pytest
 from gradlib_course.judge import JudgeCell, judging
@@ -136,21 +137,7 @@ def test_wire_rejects_nesting_deeper_than_its_limit():
 # --- recording in the kernel, judging in the grader ----------------------------------------
 
 
-def _cases():
-    rng = np.random.default_rng(0)
-    for trial in range(5):
-        yield f"trial {trial}", rng.normal(size=3)
-
-
-def _make(student):
-    def run(x):
-        return student(x)
-
-    @grader_only
-    def check(what, got, x):
-        check_close(f"2x for {what}", got, 2 * x)
-
-    return run, check
+_cases, _make = doubling.cases, doubling.make
 
 
 def _recorded(student):

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optim.base import Optimizer, check_number
+from ._checks import check_number
+from .optim.base import Optimizer
 from .trajectory import Trajectory
 
 __all__ = [

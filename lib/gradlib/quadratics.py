@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .optim.base import check_number
+from ._checks import check_number
 from .optim.sgd import SGD
 from .trajectory import Trajectory
 

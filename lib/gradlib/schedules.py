@@ -2,7 +2,9 @@
 
 Schedules
 ---------
-A schedule is attached to an optimizer and owns its ``lr``. Epochs count as in
+A schedule is attached to an optimizer and owns its ``lr``; an optimizer that
+reads ``lr`` only when its state is reset (``Rprop``, whose ``lr`` is the initial
+step size) is refused, since no schedule could change its steps. Epochs count as in
 ``torch.optim.lr_scheduler``:
 
 * the **constructor** records the optimizer's current ``lr`` as η₀ (``base_lr``)
@@ -62,7 +64,8 @@ import math
 
 import numpy as np
 
-from .optim.base import Optimizer, as_parameter_list, check_number
+from ._checks import as_parameter_list, check_number
+from .optim.base import Optimizer
 
 __all__ = [
     "Constant",
@@ -120,6 +123,13 @@ class Schedule:
             )
         if optimizer is None and base_lr is None:
             raise ValueError(f"{name}: without an optimizer, pass base_lr= (the initial rate)")
+        if self.sets == "lr" and optimizer is not None and not optimizer.lr_used_at_every_step:
+            raise ValueError(
+                f"{name}: {optimizer.name} reads lr only when its state is reset (as its "
+                "initial step size), so a learning-rate schedule could not change any of its "
+                f"steps; schedule an optimizer whose update uses lr at every step, or call "
+                f"{optimizer.name}.reset_state() after setting lr yourself"
+            )
         self.optimizer = optimizer
         self.base_lr = check_number(
             name, "base_lr", optimizer.lr if base_lr is None else base_lr, low=0.0

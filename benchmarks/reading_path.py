@@ -51,22 +51,20 @@ def _case_value_backward():
     return c.backward
 
 
-def _case_linear(method):
-    layer = Linear(4, 3, seed=0)
-    x = np.ones((2, 4))
+def _case_layer(layer, x, method):
+    """``layer.forward(x)``, or its ``backward`` after a forward (a gradient of ones)."""
     if method == "forward":
         return lambda: layer.forward(x)
-    layer.forward(x)
-    return lambda: layer.backward(np.ones((2, 3)))
+    grad = np.ones_like(layer.forward(x))
+    return lambda: layer.backward(grad)
+
+
+def _case_linear(method):
+    return _case_layer(Linear(4, 3, seed=0), np.ones((2, 4)), method)
 
 
 def _case_relu(method):
-    layer = ReLU()
-    x = np.linspace(-1, 1, 8).reshape(2, 4)
-    if method == "forward":
-        return lambda: layer.forward(x)
-    layer.forward(x)
-    return lambda: layer.backward(np.ones((2, 4)))
+    return _case_layer(ReLU(), np.linspace(-1, 1, 8).reshape(2, 4), method)
 
 
 def _case_cross_entropy(method):

@@ -23,6 +23,9 @@ __all__ = [
     "as_generator",
     "as_parameter_list",
     "check_batch",
+    "check_count",
+    "check_counts",
+    "check_flag",
     "check_finite",
     "check_float_dtype",
     "check_gradients",
@@ -210,6 +213,32 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"{name} must be float32 or float64, got {dt}")
     return dt
+
+
+def check_count(owner: str, name: str, value, low: int = 0) -> int:
+    """``value`` as a Python int ≥ ``low``: a number of steps, epochs, updates, dimensions.
+
+    Booleans, floats and anything else are refused with ``ValueError``, like a
+    count that is too small; the message starts with ``owner`` (who was called).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{owner}: {name} must be an integer ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def check_counts(owner: str, name: str, t) -> np.ndarray:
+    """``t``, an integer ≥ 0 or an array of them (epochs, updates), as an integer array."""
+    arr = np.asarray(t)
+    if arr.dtype.kind not in "iu" or np.any(arr < 0):
+        raise ValueError(f"{owner}: {name} must be an integer ≥ 0 or an array of them, got {t!r}")
+    return arr
+
+
+def check_flag(value, name: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (not 0, 1, None or a string), else ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def check_positive_int(n, name: str) -> int:

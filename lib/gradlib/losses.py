@@ -29,6 +29,7 @@ import numpy as np
 from gradlib._checks import (
     check_batch,
     check_finite,
+    check_flag,
     check_labels,
     check_same_shape,
     numeric_array,
@@ -97,9 +98,7 @@ class MSELoss(Loss):
     """
 
     def __init__(self, half: bool = False):
-        if not isinstance(half, bool):
-            raise TypeError(f"half must be True or False, got {half!r}")
-        self.half = half
+        self.half = check_flag(half, "half")
 
     def __repr__(self) -> str:
         return f"MSELoss(half={self.half})"

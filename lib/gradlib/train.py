@@ -43,7 +43,13 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from gradlib._checks import as_generator, check_positive_int, check_real, check_samples
+from gradlib._checks import (
+    as_generator,
+    check_flag,
+    check_positive_int,
+    check_real,
+    check_samples,
+)
 
 __all__ = [
     "DIAGNOSES",
@@ -102,10 +108,8 @@ def minibatches(X, y, batch_size, *, shuffle=True, seed=None, drop_last=False):
     X, y = check_samples(X, y)
     n = len(X)
     b = _batch_size(batch_size, n)
-    if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
-        raise TypeError(
-            f"shuffle and drop_last must be True or False, got {shuffle!r} and {drop_last!r}"
-        )
+    check_flag(shuffle, "shuffle")
+    check_flag(drop_last, "drop_last")
     order = as_generator(seed).permutation(n) if shuffle else None
     stop = n - n % b if drop_last else n
     return _batches(X, y, b, order, stop)
@@ -179,13 +183,9 @@ class EarlyStopping:
             raise TypeError(f"EarlyStopping: patience must be an int, got {patience!r}")
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be ≥ 0 epochs, got {patience}")
-        if not isinstance(restore_best, bool):
-            raise TypeError(
-                f"EarlyStopping: restore_best must be True or False, got {restore_best!r}"
-            )
         self.patience = int(patience)
         self.min_delta = check_real(min_delta, "EarlyStopping: min_delta", low=0.0)
-        self.restore_best = restore_best
+        self.restore_best = check_flag(restore_best, "EarlyStopping: restore_best")
         self.reset()
 
     def __repr__(self) -> str:

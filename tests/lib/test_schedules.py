@@ -166,9 +166,9 @@ def test_schedule_argument_errors():
         LinearDecay(opt, tau=0, final_lr=0.0)
     with pytest.raises(ValueError, match="t0 must be in"):
         InverseTime(opt, t0=0)
-    with pytest.raises(ValueError, match="t must be an integer epoch ≥ 0"):
+    with pytest.raises(ValueError, match=r"t \(the epoch\) must be an integer ≥ 0 or an array"):
         Constant(opt).lr_at(-1)
-    with pytest.raises(ValueError, match="t must be an integer epoch ≥ 0"):
+    with pytest.raises(ValueError, match=r"t \(the epoch\) must be an integer ≥ 0.*got 1.5"):
         Constant(opt).lr_at(1.5)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlib._checks import check_gradients, check_number
+from gradlib._checks import check_count, check_gradients, check_number
 
 from .base import Optimizer
 
@@ -220,11 +220,7 @@ class BFGS(ClosureOptimizer):
         name = type(self).__name__
         self.c1 = check_number(name, "c1", c1, low=0.0, high=1.0, open_low=True)
         self.shrink = check_number(name, "shrink", shrink, low=0.0, high=1.0, open_low=True)
-        if not isinstance(max_backtracks, int | np.integer) or max_backtracks < 1:
-            raise ValueError(
-                f"{name}: max_backtracks must be an integer ≥ 1, got {max_backtracks!r}"
-            )
-        self.max_backtracks = int(max_backtracks)
+        self.max_backtracks = check_count(name, "max_backtracks", max_backtracks, low=1)
         super().__init__(params, lr)
 
     def reset_state(self):

@@ -26,9 +26,11 @@ __all__ = [
     "check_count",
     "check_counts",
     "check_flag",
+    "check_forward_done",
     "check_finite",
     "check_float_dtype",
     "check_gradients",
+    "check_int",
     "check_layer_grad",
     "check_layer_input",
     "check_labels",
@@ -169,6 +171,15 @@ def check_layer_grad(grad_out, name: str, saved, *, width: int | None = None) ->
     return grad_out
 
 
+def check_forward_done(saved, owner: str):
+    """``saved`` (what a ``forward`` stored for ``backward``), or the error if it is None."""
+    if saved is None:
+        raise ValueError(
+            f"{owner}.backward was called before forward: run forward(prediction, target) first"
+        )
+    return saved
+
+
 def check_same_shape(target, name: str, like: np.ndarray) -> np.ndarray:
     """``target`` as a finite array with the shape and dtype of ``like`` (no broadcasting).
 
@@ -223,6 +234,18 @@ def check_count(owner: str, name: str, value, low: int = 0) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{owner}: {name} must be an integer ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def check_int(value, name: str, *, low: int, unit: str = "") -> int:
+    """``value`` as a Python int ≥ ``low``: ``TypeError`` if no int, ``ValueError`` if smaller.
+
+    ``unit`` names what is counted in the message (``"epochs"``).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be ≥ {low}{' ' + unit if unit else ''}, got {value}")
     return int(value)
 
 

@@ -64,7 +64,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_parameter_list, check_count, check_counts, check_number
+from ._checks import as_parameter_list, check_count, check_counts, check_int, check_number
 from .optim.base import Optimizer
 
 __all__ = [
@@ -236,11 +236,7 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, *, base_lr=None):
-        if isinstance(step_size, bool) or not isinstance(step_size, int | np.integer):
-            raise TypeError(f"StepDecay: step_size must be an int, got {type(step_size).__name__}")
-        if step_size < 1:
-            raise ValueError(f"StepDecay: step_size must be ≥ 1 epoch, got {step_size}")
-        self.step_size = int(step_size)
+        self.step_size = check_int(step_size, "StepDecay: step_size", low=1, unit="epoch")
         self.gamma = check_number("StepDecay", "gamma", gamma, low=0.0, open_low=True)
         super().__init__(optimizer, base_lr=base_lr)
 

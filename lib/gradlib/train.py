@@ -46,6 +46,7 @@ import numpy as np
 from gradlib._checks import (
     as_generator,
     check_flag,
+    check_int,
     check_positive_int,
     check_real,
     check_samples,
@@ -179,11 +180,7 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int = 6, min_delta: float = 0.0, restore_best: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, int | np.integer):
-            raise TypeError(f"EarlyStopping: patience must be an int, got {patience!r}")
-        if patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be ≥ 0 epochs, got {patience}")
-        self.patience = int(patience)
+        self.patience = check_int(patience, "EarlyStopping: patience", low=0, unit="epochs")
         self.min_delta = check_real(min_delta, "EarlyStopping: min_delta", low=0.0)
         self.restore_best = check_flag(restore_best, "EarlyStopping: restore_best")
         self.reset()

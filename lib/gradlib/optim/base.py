@@ -90,8 +90,11 @@ class Optimizer(StateDict):
 
     def hyperparameter_names(self) -> tuple[str, ...]:
         """The constructor's arguments after ``params`` (``lr`` first), each an attribute."""
-        arguments = inspect.signature(type(self).__init__).parameters
-        return tuple(n for n in arguments if n not in ("self", "params"))
+        arguments = inspect.signature(type(self).__init__).parameters.values()
+        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        return tuple(
+            a.name for a in arguments if a.kind in named and a.name not in ("self", "params")
+        )
 
     def __repr__(self) -> str:
         args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.hyperparameter_names())

@@ -21,9 +21,10 @@ TEST_STAMP := $(VENV)/.installed-test
 # find every chapter up to date and execute none of them again.
 LIB_HASH = $(shell cat constraints.txt $$(find lib/gradlib -name '*.py' -o -name '*.mplstyle' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 
-.PHONY: book test lint exercises clean help grading-deps demo-grading test-hostile pdf dist FORCE
+.PHONY: book test lint exercises clean help grading-deps demo-grading test-hostile pdf dist binder FORCE
 help:
 	@echo "make dist       build gradlib's wheel and sdist into dist/ and check them"
+	@echo "make binder     write binder/requirements.txt again from constraints.txt"
 	@echo "make book       build the HTML book into _build/html"
 	@echo "                (BOOK_URL=https://github.com/<owner>/<repo> adds launch buttons)"
 	@echo "make pdf        print the whole book to $(PDF) (and copy it into the site)"
@@ -106,7 +107,7 @@ book: $(BOOK_STAMP) $(WHEEL) $(CHAPTER_NOTEBOOKS)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is at $(abspath _build/html/index.html)"
 
-PY_SOURCES = $(wildcard lib tests benchmarks) book/_ext book/_print nbgrader_config.py
+PY_SOURCES = $(wildcard lib tests benchmarks) book/_ext book/_print binder nbgrader_config.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(PY_SOURCES)
@@ -167,6 +168,11 @@ grading-deps:
 		echo "installing Debian's postgresql and bubblewrap for the grading tests"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql bubblewrap >/dev/null; fi
+
+# Binder's environment: gradlib[notebooks]'s dependency tree pinned as in constraints.txt
+# (binder/pins.py; tests/dist/test_binder.py checks it), gradlib itself from binder/postBuild.
+binder: $(BOOK_STAMP)
+	$(BIN)/python binder/pins.py
 
 # Only the hostile-submission matrix of the grading tests (also part of `make test`).
 HOSTILE := tests/course/test_hostile.py

@@ -33,6 +33,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
 
 REPO = Path(__file__).resolve().parents[2]
 TAG = "install-gradlib"
@@ -148,6 +150,44 @@ def write_install_cell(path: Path, wheel_url: str | None) -> bool:
 # ------------------------------------------------------------------ the Sphinx extension
 
 
+class install_line(nodes.General, nodes.Element):  # noqa: N801 -- docutils' node naming
+    """Where a page shows the install line; filled in when the page is written."""
+
+
+class InstallLine(SphinxDirective):
+    """``{install-line}``: the install cell's line for this build's address.
+
+    The line is put in when the page is written (``doctree-resolved``), not when it is
+    read: a build with another address rewrites the pages without parsing them again.
+    """
+
+    def run(self):
+        return [install_line()]
+
+
+def install_line_nodes(url: str | None) -> list[nodes.Node]:
+    """What a page shows: the line with the site's wheel, or how to install from a clone."""
+    if url is not None:
+        line = f'%pip install "gradlib[{EXTRAS}] @ {url}"'
+        return [nodes.literal_block(line, line, language="ipython3")]
+    para = nodes.paragraph()
+    para += nodes.Text("This copy of the book has no public address: install gradlib from a ")
+    para += nodes.Text("clone of the course's repository, with ")
+    para += nodes.literal(text='python -m pip install ".[notebooks]"')
+    para += nodes.Text(" in its top folder (or ")
+    para += nodes.literal(text="make book")
+    para += nodes.Text(", which makes .venv with everything).")
+    return [para]
+
+
+def _resolve_install_lines(app, doctree, docname):
+    found = list(doctree.findall(install_line))
+    if found:
+        url = wheel_address(os.environ)
+        for node in found:
+            node.replace_self(install_line_nodes(url))
+
+
 def _site_wheel(app, exception):
     """Copy the wheel into the site and give the downloadable notebooks the install cell."""
     if exception is not None or app.builder.format != "html":
@@ -176,7 +216,14 @@ def _check_address(app, config):
         raise ConfigError(str(err)) from None
 
 
+def _skip(self, node):
+    raise nodes.SkipNode
+
+
 def setup(app):
+    app.add_node(install_line, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
+    app.add_directive("install-line", InstallLine)
+    app.connect("doctree-resolved", _resolve_install_lines)
     app.connect("config-inited", _check_address)
     app.connect("build-finished", _site_wheel)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

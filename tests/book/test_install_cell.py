@@ -18,7 +18,7 @@ import sys
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from conftest import REPO
+from conftest import REPO, built_page_text
 
 sys.path.insert(0, str(REPO / "book" / "_ext"))
 from install_cell import (  # noqa: E402
@@ -145,3 +145,9 @@ def test_no_committed_or_built_notebook_shows_a_placeholder():
 def test_the_site_carries_the_wheel_it_was_built_with():
     wheel = REPO / "dist" / wheel_name()
     assert (SITE / "dist" / wheel.name).read_bytes() == wheel.read_bytes()
+
+
+def test_the_exercises_page_says_how_to_install_without_an_address():
+    text = built_page_text(SITE / "book" / "exercises" / "index.html")
+    assert 'python -m pip install ".[notebooks]"' in text
+    assert "%pip" not in text and "<" not in text.split("Run its first cell")[1][:600]

@@ -219,3 +219,13 @@ def test_the_downloadable_notebooks_install_the_sites_wheel(site_with_address):
         first = nbformat.read(path, as_version=4).cells[0]
         assert is_install_cell(first), path
         assert first.source == install_source(f"{site}/dist/{wheel.name}"), path
+
+
+def test_the_exercises_page_shows_the_install_line_of_the_site(site_with_address):
+    """No clone: the page gives the line the notebooks' first cell runs."""
+    text = unescape(
+        re.sub(r"<[^>]+>", "", (site_with_address / "book/exercises/index.html").read_text())
+    )
+    wheel = f"https://example-org.github.io/backprop-course/dist/{wheel_name()}"
+    assert f'%pip install "gradlib[notebooks] @ {wheel}"' in text
+    assert "has no public address" not in text

@@ -11,26 +11,36 @@ constraints.txt, and runs there, each in a folder of its own outside the reposit
   ``solutions/<a>/`` put into its solution cells: its visible tests must pass.
 
 The book's build tools (myst-nb, jupyter-book) are not installed, and a last cell in
-every notebook proves that ``gradlib`` came from the fresh environment.
+every notebook proves that ``gradlib`` came from the fresh environment.  Before the
+notebooks run, gradlib is uninstalled again: the first one, a chapter whose install cell
+carries the address of the built site (``_build/html``, served on localhost), must
+install the site's copy of the wheel with its own install line.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "book" / "_ext"))
-from install_cell import TAG, wheel_name  # noqa: E402
+from install_cell import TAG, wheel_name, with_install_cell  # noqa: E402
+
+SITE = REPO / "_build" / "html"
+FROM_THE_SITE = "chapter installing gradlib from the site"
 
 WHEEL = REPO / "dist" / wheel_name()
 RUNNER = Path(__file__).with_name("run_notebooks.py")
@@ -64,6 +74,11 @@ def solved(released: Path, solution: Path) -> dict:
     return nb
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 def _clean_env(**extra) -> dict:
     drop = ("PYTHONPATH", "PYTHONHOME", "MPLBACKEND", "VIRTUAL_ENV", "JUPYTER_PATH")
     env = {k: v for k, v in os.environ.items() if k not in drop}
@@ -93,7 +108,25 @@ def fresh(tmp_path_factory) -> dict:
     spec = {"argv": argv, "display_name": "fresh", "language": "python"}
     (kernels / "kernel.json").write_text(json.dumps(spec))
 
-    notebooks = {}
+    # The install line itself: gradlib goes again, and the first notebook, a chapter whose
+    # install cell has the address of the site (_build/html served here), installs it back.
+    uninstall = [str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "gradlib"]
+    subprocess.run(uninstall, cwd=root, env=_clean_env(), check=True)
+    gone = subprocess.run(
+        [str(python), "-c", "import gradlib"], cwd=root, env=_clean_env(), capture_output=True
+    )
+    assert gone.returncode != 0, "gradlib is still importable after its uninstall"
+    assert (SITE / "dist" / WHEEL.name).is_file(), "no built book: run `make book` first"
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(SITE))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site_wheel = f"http://127.0.0.1:{server.server_address[1]}/dist/{WHEEL.name}"
+    folder = root / "from-the-site" / CHAPTERS[0]
+    folder.mkdir(parents=True)
+    twin = nbformat.read(REPO / "book" / f"{CHAPTERS[0]}.ipynb", as_version=4)
+    nbformat.write(with_install_cell(twin, site_wheel), folder / f"{CHAPTERS[0]}.ipynb")
+    notebooks = {FROM_THE_SITE: folder / f"{CHAPTERS[0]}.ipynb"}
     for chapter in CHAPTERS:
         folder = root / "chapters" / chapter
         folder.mkdir(parents=True)
@@ -108,7 +141,10 @@ def fresh(tmp_path_factory) -> dict:
     report = root / "report.json"
     args = [str(python), str(RUNNER), str(report), *map(str, notebooks.values())]
     env = _clean_env(JUPYTER_PATH=str(root / "jupyter"))
-    proc = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    try:
+        proc = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    finally:
+        server.shutdown()
     assert proc.returncode == 0, f"the notebook runner failed:\n{proc.stdout}\n{proc.stderr}"
     results = json.loads(report.read_text())
     print(
@@ -120,6 +156,11 @@ def fresh(tmp_path_factory) -> dict:
         "venv": venv,
         "results": {name: results[str(path)] for name, path in notebooks.items()},
     }
+
+
+def test_the_install_cell_installs_the_sites_wheel_where_gradlib_is_missing(fresh):
+    """gradlib was uninstalled before: the first notebook's install cell put it back."""
+    _check(fresh, FROM_THE_SITE)
 
 
 def test_the_environment_has_the_wheel_and_not_the_book_tools(fresh):

@@ -95,6 +95,7 @@ def fresh(tmp_path_factory) -> dict:
     start = time.monotonic()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, cwd=root)
     install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    install += ["--no-compile"]  # modules are compiled when imported: what runs, not all
     install += ["-c", str(REPO / "constraints.txt")]
     install += [f"gradlib[notebooks] @ {WHEEL.as_uri()}", "ipykernel", "nbclient"]
     proc = subprocess.run(install, cwd=root, env=_clean_env(), capture_output=True, text=True)

@@ -11,6 +11,7 @@ the student's kernel, where the sandbox shows nothing else of the workflow.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -98,3 +99,75 @@ def test_the_recording_package_imports_only_what_a_graded_kernel_has(path):
 def test_the_instructors_package_runs_nothing_when_the_kernel_imports_it():
     tree = ast.parse((LIB / "gradlib_course" / "__init__.py").read_text())
     assert all(isinstance(n, ast.Expr) for n in tree.body), "only a docstring"
+
+
+# --- one screen per idea: a public call reaches its equation in its own file ---------------------
+REFERENCE = [p for p in MODULES if _layer(_name(p)) == "reference"]
+VALIDATION = LIB / "gradlib" / "_checks.py"
+INLINE_INTEGER_CHECK = re.compile(r"isinstance\([^)]*(numbers\.Integral|np\.integer)")
+
+
+def test_the_reference_modules_are_found():
+    names = {_name(p) for p in REFERENCE}
+    assert {"gradlib._checks", "gradlib.nn", "gradlib.optim.sgd", "gradlib.schedules"} <= names
+
+
+@pytest.mark.parametrize("path", REFERENCE, ids=_name)
+def test_integer_checks_are_written_once_in_the_validation_module(path):
+    """Counts (steps, epochs, periods, patience, n...) are checked by ``_checks.check_count``,
+    ``check_int`` or ``check_positive_int``, not by another inline copy of the test."""
+    if path == VALIDATION:
+        assert len(INLINE_INTEGER_CHECK.findall(path.read_text())) >= 3
+        return
+    inline = [
+        f"{_name(path)}:{i}"
+        for i, line in enumerate(path.read_text().splitlines(), start=1)
+        if INLINE_INTEGER_CHECK.search(line)
+    ]
+    assert not inline, f"an integer check written again outside _checks.py: {inline}"
+
+
+def _defined_functions(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+def test_persistence_lives_in_its_own_module_not_beside_the_update_rules():
+    optim = LIB / "gradlib" / "optim"
+    for path in sorted(optim.glob("*.py")):
+        found = _defined_functions(path) & {"state_dict", "load_state_dict"}
+        if path.name == "state_dict.py":
+            assert found == {"state_dict", "load_state_dict"}
+        else:
+            assert not found, f"{path.name} defines {sorted(found)}: they belong in state_dict.py"
+            assert "deepcopy" not in path.read_text(), path.name
+
+
+def test_each_first_order_optimizer_holds_its_constructor_state_and_step():
+    """Constructor, reset_state and step are the class's own: nothing between ``step`` and the
+    update rule (no ``_update``, ``_init_state`` or ``hyperparameters`` convention)."""
+    from gradlib import optim
+
+    first_order = [
+        cls
+        for cls in vars(optim).values()
+        if isinstance(cls, type)
+        and issubclass(cls, optim.Optimizer)
+        and cls not in (optim.Optimizer, optim.ClosureOptimizer)
+        and not issubclass(cls, optim.ClosureOptimizer)
+    ]
+    assert {c.__name__ for c in first_order} >= {"SGD", "Adam", "Rprop", "QuickProp"}
+    for cls in first_order:
+        assert {"__init__", "reset_state", "step"} <= set(vars(cls)), cls.__name__
+        for convention in ("_update", "_init_state", "hyperparameters"):
+            assert not any(convention in vars(k) for k in cls.__mro__), (cls, convention)
+
+
+def test_each_layer_writes_its_equations_in_its_public_forward_and_backward():
+    from gradlib import nn
+
+    layers = [nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Identity, nn.Dropout]
+    for cls in [*layers, nn.Sequential]:
+        assert {"forward", "backward"} <= set(vars(cls)), cls.__name__
+    protocol = {"_forward", "_backward", "_input_spec", "_output_spec", "_unchecked"}
+    assert not _defined_functions(LIB / "gradlib" / "nn.py") & protocol

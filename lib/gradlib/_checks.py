@@ -12,6 +12,8 @@ was expected and what was given.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
 from collections.abc import Sequence
 
@@ -21,16 +23,23 @@ __all__ = [
     "as_generator",
     "as_parameter_list",
     "check_batch",
+    "check_count",
+    "check_counts",
+    "check_flag",
+    "check_forward_done",
     "check_finite",
     "check_float_dtype",
     "check_gradients",
-    "check_grad_out",
+    "check_int",
+    "check_layer_grad",
+    "check_layer_input",
     "check_labels",
     "check_number",
     "check_pair",
     "check_positive_int",
     "check_real",
     "check_same_shape",
+    "neighbours_checked",
     "numeric_array",
 ]
 
@@ -105,22 +114,70 @@ def check_batch(
     return arr
 
 
-def check_grad_out(grad_out, name: str, shape: tuple, dtype) -> np.ndarray:
-    """``grad_out`` as a finite array with exactly the ``shape`` and ``dtype`` of a forward output.
+# ---------------------------------------------------------------------- layers
+_NEIGHBOURS_CHECKED = contextvars.ContextVar("gradlib_neighbours_checked", default=False)
 
-    Nothing broadcasts: a gradient of shape ``(1, n)`` for a batch of ``B`` rows is an error.
+
+@contextlib.contextmanager
+def neighbours_checked():
+    """Inside this block the layer checks below pass their arrays through unchecked.
+
+    :class:`gradlib.nn.Sequential` checks the input of the whole network (and the
+    gradient of its output) once, then runs its layers in this block: each layer's
+    input is the output of the layer before, already right, and a network that
+    diverges reaches the end of the forward pass, where :func:`gradlib.train.fit`
+    reports the non-finite output with the epoch and batch.
     """
+    token = _NEIGHBOURS_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _NEIGHBOURS_CHECKED.reset(token)
+
+
+def check_layer_input(x, name: str, *, dtype=None, width: int | None = None) -> np.ndarray:
+    """:func:`check_batch` of a layer's ``forward`` input (unchecked inside a Sequential)."""
+    if _NEIGHBOURS_CHECKED.get():
+        return x
+    return check_batch(x, name, dtype=dtype, width=width)
+
+
+def check_layer_grad(grad_out, name: str, saved, *, width: int | None = None) -> np.ndarray:
+    """``grad_out`` of a layer's ``backward``, checked against what its ``forward`` stored.
+
+    ``saved`` is the array the last ``forward`` stored (None before the first
+    one); the forward output had its rows and dtype, and ``width`` columns (its
+    own width if None).  ``grad_out`` must be finite with exactly that shape and
+    dtype: nothing broadcasts, a gradient of shape ``(1, n)`` for a batch of ``B``
+    rows is an error.  Unchecked inside a Sequential (see :func:`neighbours_checked`),
+    except for the missing forward.
+    """
+    if saved is None:
+        layer = name.split(".")[0]
+        raise ValueError(f"{layer}.backward was called before forward: run forward(x) first")
+    if _NEIGHBOURS_CHECKED.get():
+        return grad_out
+    shape = saved.shape if width is None else (*saved.shape[:-1], width)
     grad_out = numeric_array(grad_out, name)
     if grad_out.shape != shape:
         raise ValueError(
             f"{name} must have the shape of the last forward output {shape}, got {grad_out.shape}"
         )
-    if grad_out.dtype != dtype:
+    if grad_out.dtype != saved.dtype:
         raise TypeError(
-            f"{name} must have the dtype of the forward pass, {dtype}, got {grad_out.dtype}"
+            f"{name} must have the dtype of the forward pass, {saved.dtype}, got {grad_out.dtype}"
         )
     check_finite(grad_out, name)
     return grad_out
+
+
+def check_forward_done(saved, owner: str):
+    """``saved`` (what a ``forward`` stored for ``backward``), or the error if it is None."""
+    if saved is None:
+        raise ValueError(
+            f"{owner}.backward was called before forward: run forward(prediction, target) first"
+        )
+    return saved
 
 
 def check_same_shape(target, name: str, like: np.ndarray) -> np.ndarray:
@@ -167,6 +224,44 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"{name} must be float32 or float64, got {dt}")
     return dt
+
+
+def check_count(owner: str, name: str, value, low: int = 0) -> int:
+    """``value`` as a Python int ≥ ``low``: a number of steps, epochs, updates, dimensions.
+
+    Booleans, floats and anything else are refused with ``ValueError``, like a
+    count that is too small; the message starts with ``owner`` (who was called).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{owner}: {name} must be an integer ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def check_int(value, name: str, *, low: int, unit: str = "") -> int:
+    """``value`` as a Python int ≥ ``low``: ``TypeError`` if no int, ``ValueError`` if smaller.
+
+    ``unit`` names what is counted in the message (``"epochs"``).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be ≥ {low}{' ' + unit if unit else ''}, got {value}")
+    return int(value)
+
+
+def check_counts(owner: str, name: str, t) -> np.ndarray:
+    """``t``, an integer ≥ 0 or an array of them (epochs, updates), as an integer array."""
+    arr = np.asarray(t)
+    if arr.dtype.kind not in "iu" or np.any(arr < 0):
+        raise ValueError(f"{owner}: {name} must be an integer ≥ 0 or an array of them, got {t!r}")
+    return arr
+
+
+def check_flag(value, name: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (not 0, 1, None or a string), else ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def check_positive_int(n, name: str) -> int:

@@ -23,18 +23,10 @@ Example -- the single neuron of chapter 1::
 from __future__ import annotations
 
 import math
-import numbers
+
+from gradlib._checks import check_real
 
 __all__ = ["Value", "topological_order", "graph_edges"]
-
-
-def _as_float(x, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x}")
-    return x
 
 
 class Value:
@@ -58,7 +50,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
 
     def __init__(self, data, label: str = "", _children: tuple = (), _op: str = ""):
-        self.data = _as_float(data, "Value data")
+        self.data = check_real(data, "Value data")
         self.grad = 0.0
         self.label = label
         self._prev = tuple(_children)
@@ -72,7 +64,7 @@ class Value:
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _lift(other) -> Value:
-        return other if isinstance(other, Value) else Value(_as_float(other, "operand"))
+        return other if isinstance(other, Value) else Value(check_real(other, "operand"))
 
     # --------------------------------------------------------------- operations
     def __add__(self, other) -> Value:
@@ -100,7 +92,7 @@ class Value:
     def __pow__(self, exponent) -> Value:
         if isinstance(exponent, Value):
             raise TypeError("Value ** Value is not supported: the exponent must be a plain number")
-        p = _as_float(exponent, "exponent")
+        p = check_real(exponent, "exponent")
         if self.data == 0.0 and p < 1.0 and p != 0.0:
             raise ValueError(f"0 ** {p} has no finite derivative")
         if self.data < 0.0 and not p.is_integer():

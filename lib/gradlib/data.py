@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -336,9 +335,7 @@ def one_hot(y, num_classes=None, dtype=np.float64) -> np.ndarray:
         if len(y) == 0:
             raise ValueError("one_hot: pass num_classes for an empty y")
         num_classes = int(y.max()) + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
-        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
-    num_classes = check_positive_int(int(num_classes), "num_classes")
+    num_classes = check_positive_int(num_classes, "one_hot: num_classes")
     if len(y) and (y.min() < 0 or y.max() >= num_classes):
         bad = y[(y < 0) | (y >= num_classes)][0]
         raise ValueError(

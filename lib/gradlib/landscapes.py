@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optim.base import Optimizer, check_number
+from ._checks import check_count, check_number
+from .optim.base import Optimizer
 from .trajectory import Trajectory
 
 __all__ = [
@@ -494,8 +495,7 @@ def minimize(
     """
     if not isinstance(landscape, Landscape):
         raise TypeError(f"minimize: expected a Landscape, got {type(landscape).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ValueError(f"minimize: steps must be an integer ≥ 0, got {steps!r}")
+    steps = check_count("minimize", "steps", steps)
     start = np.asarray(x0, dtype=np.float64)
     if start.shape != (2,):
         raise ValueError(f"minimize: x0 must have shape (2,), got shape {start.shape}")

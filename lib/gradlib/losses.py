@@ -29,6 +29,8 @@ import numpy as np
 from gradlib._checks import (
     check_batch,
     check_finite,
+    check_flag,
+    check_forward_done,
     check_labels,
     check_same_shape,
     numeric_array,
@@ -55,8 +57,9 @@ def softmax(z, axis: int = -1) -> np.ndarray:
 class Loss:
     """The interface of the losses: ``forward`` returns a float, ``backward`` the gradient.
 
-    ``forward`` checks its arguments (the public boundary), computes the loss and
-    stores in ``self._cache`` what ``backward`` needs.
+    ``forward`` checks its arguments (the public boundary, with
+    :func:`~gradlib._checks.check_batch` and :func:`~gradlib._checks.check_same_shape`),
+    computes the loss and stores in ``self._cache`` what ``backward`` needs.
     """
 
     _cache = None
@@ -66,22 +69,6 @@ class Loss:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-    def _cached(self) -> tuple:
-        if self._cache is None:
-            raise ValueError(
-                f"{type(self).__name__}.backward was called before forward: "
-                "run forward(prediction, target) first"
-            )
-        return self._cache
-
-    def _check_prediction(self, prediction) -> np.ndarray:
-        """``prediction`` as a finite float array of shape ``(B, n)`` (integers -> float64)."""
-        return check_batch(prediction, f"{type(self).__name__} prediction", columns="outputs")
-
-    def _check_target(self, target, prediction: np.ndarray) -> np.ndarray:
-        """``target`` as a finite array of the shape and dtype of ``prediction``."""
-        return check_same_shape(target, f"{type(self).__name__} target", prediction)
 
 
 class MSELoss(Loss):
@@ -97,17 +84,15 @@ class MSELoss(Loss):
     """
 
     def __init__(self, half: bool = False):
-        if not isinstance(half, bool):
-            raise TypeError(f"half must be True or False, got {half!r}")
-        self.half = half
+        self.half = check_flag(half, "half")
 
     def __repr__(self) -> str:
         return f"MSELoss(half={self.half})"
 
     def forward(self, prediction, target) -> float:
         """The mean over the batch of the (half) sum of squared errors of each row."""
-        y_hat = self._check_prediction(prediction)
-        y = self._check_target(target, y_hat)
+        y_hat = check_batch(prediction, "MSELoss prediction", columns="outputs")
+        y = check_same_shape(target, "MSELoss target", y_hat)
         c = 0.5 if self.half else 1.0
         diff = y_hat - y  # (B, n)
         self._cache = (diff,)
@@ -115,7 +100,7 @@ class MSELoss(Loss):
 
     def backward(self) -> np.ndarray:
         """``dL/d(prediction) = 2c (prediction - target) / B``, shape (B, n)."""
-        (diff,) = self._cached()
+        (diff,) = check_forward_done(self._cache, "MSELoss")
         c = 0.5 if self.half else 1.0
         return 2 * c * diff / len(diff)
 
@@ -136,7 +121,7 @@ class SoftmaxCrossEntropyLoss(Loss):
 
     def forward(self, prediction, target) -> float:
         """The mean cross-entropy of the rows of ``prediction`` (logits) against ``target``."""
-        logits = self._check_prediction(prediction)
+        logits = check_batch(prediction, "SoftmaxCrossEntropyLoss prediction", columns="outputs")
         y = self._target_probabilities(target, logits)
         shifted = logits - logits.max(axis=1, keepdims=True)  # largest entry of each row: 0
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # log softmax
@@ -146,7 +131,7 @@ class SoftmaxCrossEntropyLoss(Loss):
 
     def backward(self) -> np.ndarray:
         """``dL/d(logits) = (p - y) / B``, shape (B, C) (``y`` one-hot for labels)."""
-        p, y = self._cached()
+        p, y = check_forward_done(self._cache, "SoftmaxCrossEntropyLoss")
         return (p - y) / len(p)
 
     def _target_probabilities(self, target, logits: np.ndarray) -> np.ndarray:
@@ -187,8 +172,8 @@ class BCEWithLogitsLoss(Loss):
 
     def forward(self, prediction, target) -> float:
         """The mean over the batch of the summed binary cross-entropy of each row."""
-        x = self._check_prediction(prediction)
-        y = self._check_target(target, x)
+        x = check_batch(prediction, "BCEWithLogitsLoss prediction", columns="outputs")
+        y = check_same_shape(target, "BCEWithLogitsLoss target", x)
         if (y < 0).any() or (y > 1).any():
             raise ValueError(
                 f"BCEWithLogitsLoss targets must be in [0, 1], got values from {y.min()} to "
@@ -200,5 +185,5 @@ class BCEWithLogitsLoss(Loss):
 
     def backward(self) -> np.ndarray:
         """``dL/d(logits) = (sigmoid(logits) - target) / B``, shape (B, n)."""
-        x, y = self._cached()
+        x, y = check_forward_done(self._cache, "BCEWithLogitsLoss")
         return (sigmoid(x) - y) / len(x)

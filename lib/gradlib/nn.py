@@ -31,11 +31,13 @@ lectures' forward pass stores ``z`` and ``a``.  ``backward(grad_out)`` receives
 ``dL/d(output)``, stores the parameter gradients, and returns ``dL/d(input)``.
 Gradients are overwritten, not accumulated, by each ``backward``.
 
-Each layer writes these equations in ``_forward`` and ``_backward``, a few numpy
-lines each.  The public ``forward`` and ``backward`` (written once, in
-:class:`Layer`) check the arrays that come in from the caller and then call
-them; inside a :class:`Sequential` only the input of the whole network and the
-gradient of its output are checked.
+Each layer writes these equations in its own ``forward`` and ``backward``, a few
+numpy lines each after one call that checks the array coming in
+(:func:`~gradlib._checks.check_layer_input`, :func:`~gradlib._checks.check_layer_grad`).
+Inside a :class:`Sequential` only the input of the whole network and the
+gradient of its output are checked: the layers run in
+:func:`~gradlib._checks.neighbours_checked`, where those calls pass their
+neighbours' arrays through.
 
 ``params()`` and ``grads()`` return lists of arrays in the same order and with the
 same shapes (``[]`` for layers without parameters).  ``params()`` returns the
@@ -65,11 +67,12 @@ import numpy as np
 
 from gradlib._checks import (
     as_generator,
-    check_batch,
     check_float_dtype,
-    check_grad_out,
+    check_layer_grad,
+    check_layer_input,
     check_positive_int,
     check_real,
+    neighbours_checked,
 )
 
 __all__ = [
@@ -89,21 +92,13 @@ __all__ = [
 
 
 class Layer:
-    """The interface every layer shares.
+    """What every layer shares: ``params``/``grads``, training and evaluation mode.
 
-    A layer writes its equations in ``_forward(x)`` and ``_backward(grad_out)``,
-    which take arrays that are already known to be right.  The public
-    :meth:`forward` and :meth:`backward`, written once here, are the boundary where
-    a user's arrays come in: they check them and call the equations.  A
-    :class:`Sequential` checks its own input once and then calls its layers'
-    ``_forward``/``_backward`` directly (each layer's input is the checked output
-    of the one before).  A subclass may instead override ``forward`` or
-    ``backward`` themselves; ``Sequential`` then calls those.
-
-    Layers with parameters also override :meth:`named_params`, :meth:`params` and
-    :meth:`grads`, and their backward accepts ``input_grad=False`` (skip
-    ``dL/d(input)``, which :meth:`Sequential.backward` asks of the first layer when
-    nobody needs it).
+    A layer writes ``forward(x)`` and ``backward(grad_out)`` itself, each one call
+    that checks its argument followed by the equations.  Layers with parameters
+    also override :meth:`named_params` and :meth:`grads`, and their ``backward``
+    accepts ``input_grad=False`` (skip ``dL/d(input)``, which
+    :meth:`Sequential.backward` asks of the first layer when nobody needs it).
     """
 
     training: bool = True
@@ -140,51 +135,13 @@ class Layer:
         self.training = False
         return self
 
-    # ------------------------------------------------- the public boundary
     def forward(self, x) -> np.ndarray:
-        """``x`` (B, in) -> the layer's output (B, out), after checking ``x``.
-
-        ``x`` must be a finite 2-D array; integers and lists are converted to float
-        (to the parameters' dtype for a layer with parameters, which a float ``x``
-        must already have).
-        """
-        dtype, width = self._input_spec()
-        return self._forward(check_batch(x, f"{self.name}.forward input", dtype=dtype, width=width))
-
-    def backward(self, grad_out, **options) -> np.ndarray | None:
-        """``dL/d(output)`` (B, out) -> ``dL/d(input)`` (B, in), after checking ``grad_out``.
-
-        ``grad_out`` must be finite with the shape and dtype of the last forward
-        output.  ``options`` go to the layer (``input_grad=False`` for layers with
-        parameters).
-        """
-        output = self._output_spec()
-        if output is None:
-            raise ValueError(
-                f"{self.name}.backward was called before forward: run forward(x) first"
-            )
-        grad_out = check_grad_out(grad_out, f"{self.name}.backward grad_out", *output)
-        return self._backward(grad_out, **options)
-
-    def _input_spec(self) -> tuple[np.dtype | None, int | None]:
-        """``(dtype, width)`` the input must have; ``None`` for "any float dtype / width"."""
-        return None, None
-
-    def _output_spec(self) -> tuple[tuple[int, ...], np.dtype] | None:
-        """``(shape, dtype)`` of the last forward output, ``None`` before the first forward."""
+        """``x`` (B, in) -> the layer's output (B, out)."""
         raise NotImplementedError
 
-    # ------------------------------------------------- the equations (override these)
-    def _forward(self, x: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out) -> np.ndarray | None:
+        """``dL/d(output)`` (B, out) -> ``dL/d(input)`` (B, in)."""
         raise NotImplementedError
-
-    def _backward(self, grad_out: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-
-def _shape_and_dtype(saved: np.ndarray | None):
-    """``(shape, dtype)`` of an array a forward stored, ``None`` if there was no forward yet."""
-    return None if saved is None else (saved.shape, saved.dtype)
 
 
 # ---------------------------------------------------------------------- Linear
@@ -250,17 +207,17 @@ class Linear(Layer):
     def grads(self):
         return [self.grad_weight, self.grad_bias]
 
-    def _input_spec(self):
-        return self.weight.dtype, self.in_features
-
-    def _output_spec(self):
-        return None if self._x is None else ((len(self._x), self.out_features), self._x.dtype)
-
-    def _forward(self, x):
+    def forward(self, x):
+        x = check_layer_input(
+            x, "Linear.forward input", dtype=self.weight.dtype, width=self.in_features
+        )
         self._x = x
         return x @ self.weight.T + self.bias  # Z = X W^T + b
 
-    def _backward(self, delta, input_grad=True):
+    def backward(self, delta, input_grad=True):
+        delta = check_layer_grad(
+            delta, "Linear.backward grad_out", self._x, width=self.out_features
+        )
         self.grad_weight = delta.T @ self._x  # (out, B) @ (B, in): the lectures' delta a^T
         self.grad_bias = delta.sum(axis=0)  # the lectures' dL/db = delta, summed over the batch
         return delta @ self.weight if input_grad else None  # (W^T delta)^T, row by row
@@ -277,14 +234,12 @@ class ReLU(Layer):
     def __init__(self):
         self._z = None
 
-    def _output_spec(self):
-        return _shape_and_dtype(self._z)
-
-    def _forward(self, z):
-        self._z = z
+    def forward(self, z):
+        self._z = z = check_layer_input(z, "ReLU.forward input")
         return np.maximum(z, 0)
 
-    def _backward(self, grad_a):
+    def backward(self, grad_a):
+        grad_a = check_layer_grad(grad_a, "ReLU.backward grad_out", self._z)
         return grad_a * (self._z > 0)
 
 
@@ -303,14 +258,12 @@ class LeakyReLU(Layer):
     def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"
 
-    def _output_spec(self):
-        return _shape_and_dtype(self._z)
-
-    def _forward(self, z):
-        self._z = z
+    def forward(self, z):
+        self._z = z = check_layer_input(z, "LeakyReLU.forward input")
         return np.where(z > 0, z, self.negative_slope * z)
 
-    def _backward(self, grad_a):
+    def backward(self, grad_a):
+        grad_a = check_layer_grad(grad_a, "LeakyReLU.backward grad_out", self._z)
         return np.where(self._z > 0, grad_a, self.negative_slope * grad_a)
 
 
@@ -334,14 +287,12 @@ class Sigmoid(Layer):
     def __init__(self):
         self._s = None
 
-    def _output_spec(self):
-        return _shape_and_dtype(self._s)
-
-    def _forward(self, z):
-        self._s = sigmoid(z)
+    def forward(self, z):
+        self._s = sigmoid(check_layer_input(z, "Sigmoid.forward input"))
         return self._s
 
-    def _backward(self, grad_s):
+    def backward(self, grad_s):
+        grad_s = check_layer_grad(grad_s, "Sigmoid.backward grad_out", self._s)
         return grad_s * self._s * (1 - self._s)
 
 
@@ -355,14 +306,12 @@ class Tanh(Layer):
     def __init__(self):
         self._t = None
 
-    def _output_spec(self):
-        return _shape_and_dtype(self._t)
-
-    def _forward(self, z):
-        self._t = np.tanh(z)
+    def forward(self, z):
+        self._t = np.tanh(check_layer_input(z, "Tanh.forward input"))
         return self._t
 
-    def _backward(self, grad_t):
+    def backward(self, grad_t):
+        grad_t = check_layer_grad(grad_t, "Tanh.backward grad_out", self._t)
         return grad_t * (1 - self._t**2)
 
 
@@ -372,15 +321,12 @@ class Identity(Layer):
     def __init__(self):
         self._z = None
 
-    def _output_spec(self):
-        return _shape_and_dtype(self._z)
+    def forward(self, z):
+        self._z = check_layer_input(z, "Identity.forward input")
+        return self._z
 
-    def _forward(self, z):
-        self._z = z
-        return z
-
-    def _backward(self, grad_a):
-        return grad_a
+    def backward(self, grad_a):
+        return check_layer_grad(grad_a, "Identity.backward grad_out", self._z)
 
 
 class Dropout(Layer):
@@ -415,11 +361,8 @@ class Dropout(Layer):
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
 
-    def _output_spec(self):
-        return _shape_and_dtype(self._x)
-
-    def _forward(self, x):
-        self._x = x
+    def forward(self, x):
+        self._x = x = check_layer_input(x, "Dropout.forward input")
         if not self.training:
             self.mask = None
             return x
@@ -427,7 +370,8 @@ class Dropout(Layer):
         self.mask = keep.astype(x.dtype) / (1 - self.p)
         return x * self.mask
 
-    def _backward(self, grad_y):
+    def backward(self, grad_y):
+        grad_y = check_layer_grad(grad_y, "Dropout.backward grad_out", self._x)
         return grad_y if self.mask is None else grad_y * self.mask
 
 
@@ -435,15 +379,20 @@ class Dropout(Layer):
 _SAME_WIDTH = (ReLU, LeakyReLU, Sigmoid, Tanh, Identity, Dropout)  # output width = input width
 
 
-def _unchecked(layer, method: str):
-    """The bound ``_forward``/``_backward`` of ``layer``: its equations, without the checks.
+def _expected_input(layers) -> tuple[np.dtype | None, int | None]:
+    """``(dtype, width)`` of the first ``Linear`` if only same-width layers come before it.
 
-    A subclass that overrides the public ``forward``/``backward`` itself, or a layer
-    that is not a :class:`Layer` at all, is called through that public method.
+    That is what the input of the whole network must have; ``(None, None)`` (any
+    float dtype, any width) if the first layer that changes the width is not a ``Linear``.
     """
-    if isinstance(layer, Layer) and getattr(type(layer), method) is getattr(Layer, method):
-        return getattr(layer, "_" + method)
-    return getattr(layer, method)
+    for layer in layers:
+        if isinstance(layer, Linear):
+            return layer.weight.dtype, layer.in_features
+        if isinstance(layer, Sequential):
+            return layer.input_dtype, layer.input_width
+        if not isinstance(layer, _SAME_WIDTH):
+            break
+    return None, None
 
 
 class Sequential(Layer):
@@ -466,10 +415,12 @@ class Sequential(Layer):
     gradient (one matrix product of the first layer).
 
     Checks: the constructor checks that consecutive ``Linear`` layers agree on
-    widths and dtypes.  ``forward`` checks its input once (the shape and dtype
-    the first ``Linear`` expects, finite values), ``backward`` checks
-    ``grad_out`` against the last output once; the layers inside then run their
-    equations on their neighbours' results without checking them again.
+    widths and dtypes, and records in ``input_dtype`` and ``input_width`` what
+    the first ``Linear`` expects (None if nothing is expected).  ``forward``
+    checks its input once against them (finite values too), ``backward`` checks
+    ``grad_out`` against the last output once; the layers inside then run in
+    :func:`~gradlib._checks.neighbours_checked`, their checks passing their
+    neighbours' results through.
     """
 
     def __init__(self, *layers: Layer):
@@ -500,7 +451,8 @@ class Sequential(Layer):
             elif not isinstance(layer, _SAME_WIDTH):
                 previous = None
         self.layers = tuple(layers)
-        self._output = None  # (shape, dtype) of the last forward output
+        self.input_dtype, self.input_width = _expected_input(self.layers)
+        self._out = None  # the last forward output
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
@@ -540,40 +492,34 @@ class Sequential(Layer):
             layer.eval()
         return self
 
-    def _input_spec(self):
-        """What the first ``Linear`` expects, if only same-width layers come before it."""
-        for layer in self.layers:
-            if isinstance(layer, Linear | Sequential):
-                return layer._input_spec()
-            if not isinstance(layer, _SAME_WIDTH):
-                break
-        return None, None
-
-    def _output_spec(self):
-        return self._output
-
-    def _forward(self, x):
+    def forward(self, x):
         if not self.layers:
             raise ValueError("Sequential() has no layers to run")
-        for layer in self.layers:
-            x = _unchecked(layer, "forward")(x)
-        self._output = (x.shape, x.dtype)
+        x = check_layer_input(
+            x, "Sequential.forward input", dtype=self.input_dtype, width=self.input_width
+        )
+        with neighbours_checked():
+            for layer in self.layers:
+                x = layer.forward(x)
+        self._out = x
         return x
 
-    def _backward(self, grad, input_grad=True):
+    def backward(self, grad, input_grad=True):
         """Backward through the layers in reverse order (see the class docstring)."""
-        if input_grad:
-            for layer in reversed(self.layers):
-                grad = _unchecked(layer, "backward")(grad)
-            return grad
-        with_params = [i for i, layer in enumerate(self.layers) if layer.params()]
-        if not with_params:
+        grad = check_layer_grad(grad, "Sequential.backward grad_out", self._out)
+        with neighbours_checked():
+            if input_grad:
+                for layer in reversed(self.layers):
+                    grad = layer.backward(grad)
+                return grad
+            with_params = [i for i, layer in enumerate(self.layers) if layer.params()]
+            if not with_params:
+                return None
+            first = with_params[0]
+            for layer in reversed(self.layers[first + 1 :]):
+                grad = layer.backward(grad)
+            self.layers[first].backward(grad, input_grad=False)
             return None
-        first = with_params[0]
-        for layer in reversed(self.layers[first + 1 :]):
-            grad = _unchecked(layer, "backward")(grad)
-        _unchecked(self.layers[first], "backward")(grad, input_grad=False)
-        return None
 
 
 # --------------------------------------------------------------------- builder

@@ -27,6 +27,7 @@ import numpy as np
 from gradlib._checks import (
     as_generator,
     check_finite,
+    check_number,
     check_positive_int,
     check_real,
     check_samples,
@@ -141,9 +142,7 @@ def perceptron_train(
     """
     X, y = _data(X, y)
     epochs = check_positive_int(epochs, "epochs")
-    lr = check_real(lr, "lr")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr}")
+    lr = check_number(None, "lr", lr, low=0.0, open_low=True)
     rng = as_generator(seed)
     Xa = _augmented(X)
     w = _initial(w0, X.shape[1])
@@ -202,9 +201,7 @@ def logistic_train(
     """
     X, y = _data(X, y)
     epochs = check_positive_int(epochs, "epochs")
-    lr = check_real(lr, "lr")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr}")
+    lr = check_number(None, "lr", lr, low=0.0, open_low=True)
     if loss not in ("squared", "cross_entropy"):
         raise ValueError(f'loss must be "squared" or "cross_entropy", got {loss!r}')
     if len(targets) != 2:

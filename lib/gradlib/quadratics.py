@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .optim.base import check_number
+from ._checks import check_count, check_number
 from .optim.sgd import SGD
 from .trajectory import Trajectory
 
@@ -230,8 +230,7 @@ def gradient_descent_quadratic(A, b, w0, lr: float, steps: int) -> Trajectory:
             f"gradient_descent_quadratic: b and w0 must have shape ({n},), got {b.shape} and "
             f"{w.shape}"
         )
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ValueError(f"gradient_descent_quadratic: steps must be an integer ≥ 0, got {steps!r}")
+    steps = check_count("gradient_descent_quadratic", "steps", steps)
     opt = SGD([w], lr=lr)
     out = np.empty((steps + 1, n))
     out[0] = w
@@ -278,8 +277,7 @@ def newton_iterates(
         ``iterates`` of shape (steps + 1, n); ``values`` is L at each (None without ``value``).
     """
     lr = check_number("newton_iterates", "lr", lr, low=0.0)
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ValueError(f"newton_iterates: steps must be an integer ≥ 0, got {steps!r}")
+    steps = check_count("newton_iterates", "steps", steps)
     w = np.array(w0, dtype=np.float64).reshape(-1)
     out = np.empty((steps + 1, w.size))
     out[0] = w
@@ -322,8 +320,7 @@ def random_spd(
         [1, ``condition``] (``condition`` defaults to 10) and the extremes 1 and
         ``condition`` are always included when n ≥ 2, so κ = ``condition`` exactly.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"random_spd: n must be an integer ≥ 1, got {n!r}")
+    n = check_count("random_spd", "n", n, low=1)
     rng = np.random.default_rng(seed)
     if eigenvalues is None:
         kappa = (

@@ -2,7 +2,9 @@
 
 Schedules
 ---------
-A schedule is attached to an optimizer and owns its ``lr``. Epochs count as in
+A schedule is attached to an optimizer and owns its ``lr``; an optimizer that
+reads ``lr`` only when its state is reset (``Rprop``, whose ``lr`` is the initial
+step size) is refused, since no schedule could change its steps. Epochs count as in
 ``torch.optim.lr_scheduler``:
 
 * the **constructor** records the optimizer's current ``lr`` as η₀ (``base_lr``)
@@ -62,7 +64,8 @@ import math
 
 import numpy as np
 
-from .optim.base import Optimizer, as_parameter_list, check_number
+from ._checks import as_parameter_list, check_count, check_counts, check_int, check_number
+from .optim.base import Optimizer
 
 __all__ = [
     "Constant",
@@ -79,14 +82,6 @@ __all__ = [
     "StepDecay",
     "sutskever_momentum",
 ]
-
-
-def _epochs(t):
-    """t as an int array (or int) of epochs ≥ 0."""
-    arr = np.asarray(t)
-    if arr.dtype.kind not in "iu" or np.any(arr < 0):
-        raise ValueError(f"lr_at: t must be an integer epoch ≥ 0 (or an array of them), got {t!r}")
-    return arr
 
 
 class Schedule:
@@ -120,6 +115,13 @@ class Schedule:
             )
         if optimizer is None and base_lr is None:
             raise ValueError(f"{name}: without an optimizer, pass base_lr= (the initial rate)")
+        if self.sets == "lr" and optimizer is not None and not optimizer.lr_used_at_every_step:
+            raise ValueError(
+                f"{name}: {optimizer.name} reads lr only when its state is reset (as its "
+                "initial step size), so a learning-rate schedule could not change any of its "
+                f"steps; schedule an optimizer whose update uses lr at every step, or call "
+                f"{optimizer.name}.reset_state() after setting lr yourself"
+            )
         self.optimizer = optimizer
         self.base_lr = check_number(
             name, "base_lr", optimizer.lr if base_lr is None else base_lr, low=0.0
@@ -129,7 +131,7 @@ class Schedule:
 
     def lr_at(self, t):
         """The learning rate of epoch t (int or int array; a float for an int)."""
-        t = _epochs(t)
+        t = check_counts("lr_at", "t (the epoch)", t)
         out = self._rate(t)
         return float(out) if np.ndim(out) == 0 else np.asarray(out, dtype=np.float64)
 
@@ -173,11 +175,8 @@ def sutskever_momentum(t, mu_max: float = 0.99, period: int = 250):
     float for an int ``t``, an array of floats of t's shape otherwise.
     """
     mu_max = check_number("sutskever_momentum", "mu_max", mu_max, low=0.0, high=1.0)
-    if isinstance(period, bool) or not isinstance(period, int | np.integer) or period < 1:
-        raise ValueError(f"sutskever_momentum: period must be an integer ≥ 1, got {period!r}")
-    arr = np.asarray(t)
-    if arr.dtype.kind not in "iu" or np.any(arr < 0):
-        raise ValueError(f"sutskever_momentum: t must be an integer ≥ 0 (or an array), got {t!r}")
+    period = check_count("sutskever_momentum", "period", period, low=1)
+    arr = check_counts("sutskever_momentum", "t", t)
     mu = np.minimum(1.0 - 1.0 / (2.0 * (arr // period + 1)), mu_max)
     return float(mu) if mu.ndim == 0 else mu
 
@@ -237,11 +236,7 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, *, base_lr=None):
-        if isinstance(step_size, bool) or not isinstance(step_size, int | np.integer):
-            raise TypeError(f"StepDecay: step_size must be an int, got {type(step_size).__name__}")
-        if step_size < 1:
-            raise ValueError(f"StepDecay: step_size must be ≥ 1 epoch, got {step_size}")
-        self.step_size = int(step_size)
+        self.step_size = check_int(step_size, "StepDecay: step_size", low=1, unit="epoch")
         self.gamma = check_number("StepDecay", "gamma", gamma, low=0.0, open_low=True)
         super().__init__(optimizer, base_lr=base_lr)
 
@@ -272,9 +267,7 @@ class LinearDecay(Schedule):
     """
 
     def __init__(self, optimizer, tau: int, final_lr: float, *, base_lr=None):
-        if isinstance(tau, bool) or not isinstance(tau, int | np.integer) or tau < 1:
-            raise ValueError(f"LinearDecay: tau must be an integer ≥ 1, got {tau!r}")
-        self.tau = int(tau)
+        self.tau = check_count("LinearDecay", "tau", tau, low=1)
         self.final_lr = check_number("LinearDecay", "final_lr", final_lr, low=0.0)
         super().__init__(optimizer, base_lr=base_lr)
 
@@ -360,11 +353,9 @@ class ReduceOnPlateau(Schedule):
                 f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
             )
         self.factor = check_number(name, "factor", factor, low=0.0, high=1.0)
-        for what, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-                raise ValueError(f"{name}: {what} must be an integer ≥ 0, got {value!r}")
         self.mode, self.threshold_mode = mode, threshold_mode
-        self.patience, self.cooldown = int(patience), int(cooldown)
+        self.patience = check_count(name, "patience", patience)
+        self.cooldown = check_count(name, "cooldown", cooldown)
         self.threshold = check_number(name, "threshold", threshold, low=0.0)
         self.min_lr = check_number(name, "min_lr", min_lr, low=0.0)
         self.eps = check_number(name, "eps", eps, low=0.0)

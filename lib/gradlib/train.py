@@ -43,7 +43,14 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from gradlib._checks import as_generator, check_positive_int, check_real, check_samples
+from gradlib._checks import (
+    as_generator,
+    check_flag,
+    check_int,
+    check_positive_int,
+    check_real,
+    check_samples,
+)
 
 __all__ = [
     "DIAGNOSES",
@@ -102,10 +109,8 @@ def minibatches(X, y, batch_size, *, shuffle=True, seed=None, drop_last=False):
     X, y = check_samples(X, y)
     n = len(X)
     b = _batch_size(batch_size, n)
-    if not isinstance(shuffle, bool) or not isinstance(drop_last, bool):
-        raise TypeError(
-            f"shuffle and drop_last must be True or False, got {shuffle!r} and {drop_last!r}"
-        )
+    check_flag(shuffle, "shuffle")
+    check_flag(drop_last, "drop_last")
     order = as_generator(seed).permutation(n) if shuffle else None
     stop = n - n % b if drop_last else n
     return _batches(X, y, b, order, stop)
@@ -175,17 +180,9 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int = 6, min_delta: float = 0.0, restore_best: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, int | np.integer):
-            raise TypeError(f"EarlyStopping: patience must be an int, got {patience!r}")
-        if patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be ≥ 0 epochs, got {patience}")
-        if not isinstance(restore_best, bool):
-            raise TypeError(
-                f"EarlyStopping: restore_best must be True or False, got {restore_best!r}"
-            )
-        self.patience = int(patience)
+        self.patience = check_int(patience, "EarlyStopping: patience", low=0, unit="epochs")
         self.min_delta = check_real(min_delta, "EarlyStopping: min_delta", low=0.0)
-        self.restore_best = restore_best
+        self.restore_best = check_flag(restore_best, "EarlyStopping: restore_best")
         self.reset()
 
     def __repr__(self) -> str:
@@ -392,25 +389,26 @@ def evaluate(model, loss, X, y) -> tuple[float, float | None]:
 
 
 # -------------------------------------------------------------------------- fit
-def _diverged(what: str, value, where: str, optimizer) -> FloatingPointError:
-    lr = optimizer.lr
-    return FloatingPointError(
-        f"fit: {what} became non-finite ({value}) {where}; the learning rate lr={lr:g} is "
-        f"probably too large: try a smaller one (e.g. lr={lr / 10:g})"
-    )
+@dataclass
+class _Run:
+    """What :func:`_check_fit_arguments` hands to the loop: checked data and settings."""
+
+    X: np.ndarray
+    y: np.ndarray
+    validation: tuple[np.ndarray, np.ndarray] | None
+    epochs: int
+    batch_size: int
+    batches: int  # per epoch, the last one perhaps smaller
+    accuracy: bool
 
 
-def _finite_loss(model, loss, X, y, where: str, optimizer) -> tuple[float, np.ndarray]:
-    out = model.forward(X)
-    if not np.isfinite(out).all():
-        raise _diverged("the model's output", "NaN or inf", where, optimizer)
-    value = float(loss.forward(out, y))
-    if not math.isfinite(value):
-        raise _diverged("the loss", value, where, optimizer)
-    return value, out
-
-
-def _check_optimizer(model, optimizer) -> None:
+def _check_fit_arguments(
+    model, optimizer, X, y, epochs, batch_size, X_val, y_val, schedule, early_stopping, metrics
+) -> _Run:
+    """Every argument of :func:`fit` checked together, before the first update."""
+    X, y = check_samples(X, y)
+    epochs = check_positive_int(epochs, "epochs")
+    b = _batch_size(batch_size, len(X))
     if not hasattr(optimizer, "params") or not hasattr(optimizer, "step"):
         raise TypeError(
             f"fit: optimizer must be a gradlib.optim optimizer, got {type(optimizer).__name__}"
@@ -421,13 +419,103 @@ def _check_optimizer(model, optimizer) -> None:
             "optimizers whose step takes gradients (SGD, Adam, ...)"
         )
     params, held = model.params(), list(optimizer.params)
-    same = len(params) == len(held) and all(p is q for p, q in zip(params, held, strict=True))
-    if not same:
+    if len(params) != len(held) or any(p is not q for p, q in zip(params, held, strict=True)):
         raise ValueError(
             f"fit: the optimizer does not hold the model's parameter arrays (the model has "
             f"{len(params)}, the optimizer {len(held)}, not the same objects in the same "
             "order); build it from them, e.g. Adam(model.params(), lr=1e-3)"
         )
+    validation = None
+    if X_val is not None or y_val is not None:
+        if X_val is None or y_val is None:
+            raise ValueError("fit: pass both X_val and y_val (or neither)")
+        validation = check_samples(X_val, y_val, ("X_val", "y_val"))
+    if early_stopping is not None:
+        if not isinstance(early_stopping, EarlyStopping):
+            raise TypeError(
+                f"fit: early_stopping must be an EarlyStopping, got {type(early_stopping).__name__}"
+            )
+        if validation is None:
+            raise ValueError("fit: early stopping watches the validation loss; pass X_val, y_val")
+    if schedule is not None and getattr(schedule, "optimizer", None) is not optimizer:
+        raise ValueError(
+            "fit: the schedule is attached to another optimizer; build it on this one, e.g. "
+            "StepDecay(optimizer, step_size=10)"
+        )
+    classification = _is_labels(y) and (validation is None or _is_labels(validation[1]))
+    metrics = tuple(("accuracy",) if classification else ()) if metrics is None else tuple(metrics)
+    unknown = set(metrics) - {"accuracy"}
+    if unknown:
+        raise ValueError(f"fit: unknown metrics {sorted(unknown)}; available: ['accuracy']")
+    if "accuracy" in metrics and not classification:
+        raise ValueError(
+            "fit: accuracy needs integer class labels y (and y_val) of shape (N,), got "
+            f"dtype {y.dtype} and shape {y.shape}"
+        )
+    batches = -(-len(X) // b)  # ceil(N / B)
+    return _Run(X, y, validation, epochs, b, batches, "accuracy" in metrics)
+
+
+def _diverged(what: str, value, where: str, optimizer) -> FloatingPointError:
+    lr = optimizer.lr
+    return FloatingPointError(
+        f"fit: {what} became non-finite ({value}) {where}; the learning rate lr={lr:g} is "
+        f"probably too large: try a smaller one (e.g. lr={lr / 10:g})"
+    )
+
+
+def _finite_loss(model, loss, X, y, where: str, optimizer) -> tuple[float, np.ndarray]:
+    """Forward ``X`` and the loss against ``y``: ``(loss, output)``, or divergence reported."""
+    out = model.forward(X)
+    if not np.isfinite(out).all():
+        raise _diverged("the model's output", "NaN or inf", where, optimizer)
+    value = float(loss.forward(out, y))
+    if not math.isfinite(value):
+        raise _diverged("the loss", value, where, optimizer)
+    return value, out
+
+
+def _record_epoch(history: History, model, loss, run: _Run, epoch: int, optimizer) -> float:
+    """Evaluate the model after an epoch, append to ``history``; return the monitored loss."""
+    where = f"after epoch {epoch} (evaluated on the whole training set)"
+    monitored, out = _finite_loss(model, loss, run.X, run.y, where, optimizer)
+    history.train_loss.append(monitored)
+    if run.accuracy:
+        history.train_accuracy.append(accuracy(out, run.y))
+    if run.validation is not None:
+        X_val, y_val = run.validation
+        where = f"after epoch {epoch} (evaluated on the validation set)"
+        monitored, out = _finite_loss(model, loss, X_val, y_val, where, optimizer)
+        history.val_loss.append(monitored)
+        if run.accuracy:
+            history.val_accuracy.append(accuracy(out, y_val))
+    return monitored
+
+
+class _ProgressBar:
+    """A tqdm bar over epochs on stderr showing the last losses, or nothing if not wanted."""
+
+    def __init__(self, wanted: bool, epochs: int):
+        self.bar = None
+        if wanted:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr)
+
+    def update(self, history: History) -> None:
+        if self.bar is not None:
+            shown = {"loss": f"{history.train_loss[-1]:.4g}"}
+            if history.val_loss:
+                shown["val_loss"] = f"{history.val_loss[-1]:.4g}"
+            self.bar.set_postfix(shown, refresh=False)
+            self.bar.update()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def fit(
@@ -498,101 +586,41 @@ def fit(
         For inconsistent arguments (lengths of X and y, epochs < 1, an
         optimizer not built on the model's parameters, ...).
     """
-    X, y = check_samples(X, y)
-    epochs = check_positive_int(epochs, "epochs")
-    n = len(X)
-    b = _batch_size(batch_size, n)
-    rng = as_generator(seed)
-    _check_optimizer(model, optimizer)
-    has_val = X_val is not None or y_val is not None
-    if has_val:
-        if X_val is None or y_val is None:
-            raise ValueError("fit: pass both X_val and y_val (or neither)")
-        X_val, y_val = check_samples(X_val, y_val, ("X_val", "y_val"))
-    if early_stopping is not None:
-        if not isinstance(early_stopping, EarlyStopping):
-            raise TypeError(
-                f"fit: early_stopping must be an EarlyStopping, got {type(early_stopping).__name__}"
-            )
-        if not has_val:
-            raise ValueError("fit: early stopping watches the validation loss; pass X_val, y_val")
-    if schedule is not None and getattr(schedule, "optimizer", None) is not optimizer:
-        raise ValueError(
-            "fit: the schedule is attached to another optimizer; build it on this one, e.g. "
-            "StepDecay(optimizer, step_size=10)"
-        )
-    classification = _is_labels(y) and (not has_val or _is_labels(y_val))
-    if metrics is None:
-        metrics = ("accuracy",) if classification else ()
-    metrics = tuple(metrics)
-    unknown = set(metrics) - {"accuracy"}
-    if unknown:
-        raise ValueError(f"fit: unknown metrics {sorted(unknown)}; available: ['accuracy']")
-    track_acc = "accuracy" in metrics
-    if track_acc and not classification:
-        raise ValueError(
-            "fit: accuracy needs integer class labels y (and y_val) of shape (N,), got "
-            f"dtype {y.dtype} and shape {y.shape}"
-        )
-
     from gradlib.schedules import ReduceOnPlateau
 
+    run = _check_fit_arguments(
+        model, optimizer, X, y, epochs, batch_size, X_val, y_val, schedule, early_stopping, metrics
+    )
+    rng = as_generator(seed)
     history = History(
-        val_loss=[] if has_val else None,
-        train_accuracy=[] if track_acc else None,
-        val_accuracy=[] if track_acc and has_val else None,
+        val_loss=None if run.validation is None else [],
+        train_accuracy=[] if run.accuracy else None,
+        val_accuracy=[] if run.accuracy and run.validation is not None else None,
     )
     if early_stopping is not None:
         early_stopping.reset()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr)
-    n_batches = -(-n // b)  # ceil(n / b)
-    try:
-        # Divergence is reported by the checks below, with the epoch and batch, rather
-        # than by numpy's overflow warnings on the way there.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for epoch in range(1, epochs + 1):
-                history.lr.append(float(optimizer.lr))
-                model.train()
-                batches = minibatches(X, y, b, shuffle=shuffle, seed=rng)
-                for i, (xb, yb) in enumerate(batches, start=1):
-                    where = f"at epoch {epoch}, batch {i} of {n_batches}"
-                    _finite_loss(model, loss, xb, yb, where, optimizer)
-                    model.backward(loss.backward())
-                    optimizer.step(model.grads())
-                model.eval()
-                where = f"after epoch {epoch} (evaluated on the whole training set)"
-                train_loss, out = _finite_loss(model, loss, X, y, where, optimizer)
-                history.train_loss.append(train_loss)
-                if track_acc:
-                    history.train_accuracy.append(accuracy(out, y))
-                monitored = train_loss
-                if has_val:
-                    where = f"after epoch {epoch} (evaluated on the validation set)"
-                    monitored, out = _finite_loss(model, loss, X_val, y_val, where, optimizer)
-                    history.val_loss.append(monitored)
-                    if track_acc:
-                        history.val_accuracy.append(accuracy(out, y_val))
-                if bar is not None:
-                    shown = {"loss": f"{train_loss:.4g}"}
-                    if has_val:
-                        shown["val_loss"] = f"{monitored:.4g}"
-                    bar.set_postfix(shown, refresh=False)
-                    bar.update()
-                if schedule is not None:
-                    if isinstance(schedule, ReduceOnPlateau):
-                        schedule.step(monitored)
-                    else:
-                        schedule.step()
-                if early_stopping is not None and early_stopping.step(monitored, model):
-                    history.stopped_epoch = epoch
-                    break
-    finally:
-        if bar is not None:
-            bar.close()
+    # Divergence is reported by _finite_loss, with the epoch and batch, rather than by
+    # numpy's overflow warnings on the way there.
+    with _ProgressBar(progress, run.epochs) as bar, np.errstate(all="ignore"):
+        for epoch in range(1, run.epochs + 1):  # for each epoch:
+            history.lr.append(float(optimizer.lr))
+            model.train()
+            batches = minibatches(run.X, run.y, run.batch_size, shuffle=shuffle, seed=rng)
+            for j, (X_b, y_b) in enumerate(batches, start=1):  # shuffle, then each minibatch:
+                where = f"at epoch {epoch}, batch {j} of {run.batches}"
+                _finite_loss(model, loss, X_b, y_b, where, optimizer)  # forward pass and loss
+                model.backward(loss.backward())  # backward pass: the minibatch gradient
+                optimizer.step(model.grads())  # update: θ ← θ − η g (or the optimizer's rule)
+            model.eval()
+            monitored = _record_epoch(history, model, loss, run, epoch, optimizer)
+            bar.update(history)
+            if isinstance(schedule, ReduceOnPlateau):
+                schedule.step(monitored)
+            elif schedule is not None:
+                schedule.step()
+            if early_stopping is not None and early_stopping.step(monitored, model):
+                history.stopped_epoch = epoch
+                break
     if early_stopping is not None:
         history.best_epoch = early_stopping.best_epoch
         if early_stopping.restore_best and early_stopping.best_params is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gradlib_course.markers import redact_hidden, regions, strip_hidden
 from gradlib_course.nbgrader_ext.feedback import run_generate_feedback
+from gradlib_course.offline_math import inline_mathjax
 from gradlib_course.tools import tool_env
 
 __all__ = ["hidden_test_lines", "secret_lines", "redact_notebook", "generate_feedback", "REDACTED"]
@@ -143,6 +144,8 @@ def generate_feedback(
                     raise RuntimeError(
                         f"{page} still showed hidden-test code ({leaks[0]!r}); it was removed"
                     )
+                # the formulas are typeset without internet: MathJax is in the page
+                page.write_text(inline_mathjax(page.read_text()))
                 written.append(page)
     finally:
         shutil.rmtree(redacted_root, ignore_errors=True)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 from gradlib_course.notebooks import graded_parts, list_assignments, protected_regions
@@ -12,6 +15,7 @@ from gradlib_course.notebooks import graded_parts, list_assignments, protected_r
 from conftest import REPO, run_tool
 
 ASSIGNMENTS = list_assignments(REPO / "solutions")
+INSTALL_CELL = str(REPO / "book" / "_ext" / "install_cell.py")
 
 
 def _comparable(nb: dict) -> dict:
@@ -28,8 +32,12 @@ def fresh_release(tmp_path_factory):
     root = tmp_path_factory.mktemp("release")
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copytree(REPO / "solutions", root / "solutions")
+    env = {k: v for k, v in os.environ.items() if k not in ("BOOK_URL", "BOOK_SITE_URL")}
     for name in ASSIGNMENTS:
         run_tool(["nbgrader", "generate_assignment", name, "--force"], cwd=root)
+        # as `make exercises` does: the released notebooks start with the install cell
+        released = sorted(str(p) for p in (root / "exercises" / name).glob("*.ipynb"))
+        subprocess.run([sys.executable, INSTALL_CELL, *released], env=env, check=True)
     return root / "exercises"
 
 
@@ -119,12 +127,14 @@ def test_no_solution_in_exercises():
 
 
 @pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
-def test_student_notebook_starts_with_instructions_and_the_total(name):
-    """The first cell says what to do, the total points, how to check and how to submit."""
+def test_student_notebook_starts_with_install_instructions_and_the_total(name):
+    """After the install cell, the first cell says what to do, the total points, how to check
+    and how to submit."""
     for path in ASSIGNMENTS[name]:
         release = REPO / "exercises" / name / path.name
         cells = json.loads(release.read_text())["cells"]
-        intro = "".join(cells[0]["source"])
+        assert "install-gradlib" in cells[0]["metadata"].get("tags", []), release.name
+        intro = "".join(cells[1]["source"])
         total = sum(
             c["metadata"].get("nbgrader", {}).get("points", 0)
             for c in cells

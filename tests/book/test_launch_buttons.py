@@ -26,6 +26,7 @@ from sphinx.errors import ConfigError
 from conftest import BIN, REPO
 
 sys.path.insert(0, str(REPO / "book" / "_ext"))
+from install_cell import install_source, is_install_cell, wheel_name  # noqa: E402
 from launch import launch_options  # noqa: E402
 
 SITE = REPO / "_build" / "html"
@@ -63,7 +64,8 @@ def test_default_build_has_no_launch_or_repository_buttons():
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_each_chapter_has_its_notebook_twin(chapter):
-    """book/<chapter>.ipynb is the chapter's .md converted by jupytext (`make book` keeps it)."""
+    """book/<chapter>.ipynb is the install cell, then the chapter's .md converted by jupytext
+    (`make book` keeps it)."""
     twin = REPO / "book" / f"{chapter}.ipynb"
     assert twin.exists(), f"book/{chapter}.ipynb is missing: run `make book` and commit it"
     md = jupytext.read(REPO / "book" / f"{chapter}.md")
@@ -72,56 +74,27 @@ def test_each_chapter_has_its_notebook_twin(chapter):
     def cells(notebook):
         return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in notebook.cells]
 
-    assert cells(nb) == cells(md), f"book/{chapter}.ipynb is out of date: run `make book`"
+    assert nb.cells and is_install_cell(nb.cells[0]), f"book/{chapter}.ipynb: run `make book`"
+    assert cells(nb)[1:] == cells(md), f"book/{chapter}.ipynb is out of date: run `make book`"
     assert all(not c.get("outputs") for c in nb.cells), "the twin is committed without outputs"
+    # the committed twin has the install cell of a book without an address, or of one with
+    assert nb.cells[0].source in (install_source(None), install_source(_wheel_in(nb.cells[0])))
 
 
-def _setup_cell(chapter: str) -> str:
-    nb = jupytext.read(REPO / "book" / f"{chapter}.md")
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    return code[0].source
+def _wheel_in(cell) -> str | None:
+    found = re.search(r'@ (https://[^"]+\.whl)"', cell.source)
+    return found.group(1) if found else None
 
 
-def test_every_chapter_starts_with_the_same_setup_cell():
-    first = {chapter: _setup_cell(chapter) for chapter in CHAPTERS}
-    assert len(set(first.values())) == 1, "the setup cells differ between chapters"
-    assert "pip" in first[CHAPTERS[0]]
-
-
-def _run_setup(cwd: Path, hide: str = "gradlib") -> subprocess.CompletedProcess:
-    """The setup cell in a fresh Python, with `hide` not installed and pip only recorded."""
-    prelude = (
-        "import importlib.util, subprocess\n"
-        "_find = importlib.util.find_spec\n"
-        f"importlib.util.find_spec = lambda n, *a: None if n == {hide!r} else _find(n, *a)\n"
-        "subprocess.check_call = lambda args: print('INSTALL', args)\n"
-    )
-    code = prelude + _setup_cell(CHAPTERS[0])
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
-
-
-def test_setup_cell_installs_from_the_clone_it_runs_in():
-    """Binder and nbgitpuller (JupyterHub) check out the repository; the cell installs from it."""
-    proc = _run_setup(REPO / "book")
-    assert proc.returncode == 0, proc.stderr
-    (line,) = [ln for ln in proc.stdout.splitlines() if ln.startswith("INSTALL")]
-    assert "'pip', 'install'" in line and f"'{REPO}'" in line and "myst-nb" in line
-
-
-def test_setup_cell_does_nothing_when_everything_is_installed():
-    proc = _run_setup(REPO / "book", hide="a-module-that-is-not-needed")
-    assert proc.returncode == 0, proc.stderr
-    assert "INSTALL" not in proc.stdout
-
-
-def test_setup_cell_outside_a_clone_says_what_to_do(tmp_path):
-    """Colab fetches the notebook alone: the cell explains how to install gradlib."""
-    proc = _run_setup(tmp_path)
-    assert proc.returncode != 0
-    assert "ModuleNotFoundError" in proc.stderr and "%pip install" in proc.stderr
-    assert "INSTALL" not in proc.stdout
+def test_chapter_sources_carry_no_install_cell():
+    """The install cell is written into the twins by the build, from one module."""
+    for chapter in CHAPTERS:
+        for cell in jupytext.read(REPO / "book" / f"{chapter}.md").cells:
+            for mark in ("%pip", "find_spec(", "subprocess"):
+                assert mark not in cell.source, f"book/{chapter}.md has an install step ({mark})"
+            assert "myst_nb" not in cell.source, (
+                f"book/{chapter}.md needs myst-nb outside the build"
+            )
 
 
 # ------------------------------------------------------------------ the options
@@ -233,3 +206,26 @@ def test_nothing_points_into_solutions_and_no_sources_are_copied(site_with_addre
         for href in _hrefs(page):
             assert "solutions/" not in href, f"{page.relative_to(site_with_address)}: {href}"
             assert "/_sources/" not in href, f"{page.relative_to(site_with_address)}: {href}"
+
+
+def test_the_downloadable_notebooks_install_the_sites_wheel(site_with_address):
+    """Built with an address, the site's assignment notebooks install its own copy of the wheel."""
+    site = "https://example-org.github.io/backprop-course"
+    wheel = REPO / "dist" / wheel_name()
+    assert (site_with_address / "dist" / wheel.name).read_bytes() == wheel.read_bytes()
+    downloads = sorted((site_with_address / "_downloads").glob("**/*.ipynb"))
+    assert len(downloads) == 9, downloads
+    for path in downloads:
+        first = nbformat.read(path, as_version=4).cells[0]
+        assert is_install_cell(first), path
+        assert first.source == install_source(f"{site}/dist/{wheel.name}"), path
+
+
+def test_the_exercises_page_shows_the_install_line_of_the_site(site_with_address):
+    """No clone: the page gives the line the notebooks' first cell runs."""
+    text = unescape(
+        re.sub(r"<[^>]+>", "", (site_with_address / "book/exercises/index.html").read_text())
+    )
+    wheel = f"https://example-org.github.io/backprop-course/dist/{wheel_name()}"
+    assert f'%pip install "gradlib[notebooks] @ {wheel}"' in text
+    assert "has no public address" not in text

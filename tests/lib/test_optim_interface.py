@@ -333,3 +333,32 @@ def test_every_optimizer_is_an_optimizer():
         assert isinstance(cls([np.zeros(1)], **kw), Optimizer)
         assert not cls.requires_closure
     assert BFGS.requires_closure and Newton.requires_closure and Newton.requires_hessian
+
+
+def test_state_dict_format_names_every_hyperparameter_and_state_array():
+    """The format saved runs rely on: the hyper-parameters are the constructor's arguments."""
+    x = [np.zeros(2)]
+    expected = {
+        SGD(x, lr=0.1): (
+            {"lr", "momentum", "dampening", "nesterov", "weight_decay"},
+            {"momentum_buffer"},
+        ),
+        Adam(x): (
+            {"lr", "betas", "eps", "weight_decay", "amsgrad"},
+            {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"},
+        ),
+        Rprop(x): (
+            {"lr", "etas", "step_sizes", "backtracking"},
+            {"prev", "step_size", "prev_change"},
+        ),
+        BFGS(x): (
+            {"lr", "c1", "shrink", "max_backtracks"},
+            {"inverse_hessian", "prev_x", "prev_grad", "has_prev", "scaled"},
+        ),
+    }
+    for opt, (hyperparameters, state) in expected.items():
+        saved = opt.state_dict()
+        assert set(saved) == {"optimizer", "t", "hyperparameters", "state"}
+        assert saved["optimizer"] == type(opt).__name__ and saved["t"] == 0
+        assert set(saved["hyperparameters"]) == hyperparameters, type(opt).__name__
+        assert [set(s) for s in saved["state"]] == [state], type(opt).__name__

@@ -171,7 +171,7 @@ def test_logistic_steps_follow_the_gradient_of_the_loss(loss):
         (lambda: perceptron_train([0.0, 1.0], [1, -1]), ValueError, r"2-D array of shape \(n, d\)"),
         (lambda: perceptron_train([[np.nan]], [1]), ValueError, "X must contain only finite"),
         (lambda: perceptron_train([[0.0]], [1], epochs=0), ValueError, "epochs must be a positive"),
-        (lambda: perceptron_train([[0.0]], [1], lr=-1.0), ValueError, "lr must be positive"),
+        (lambda: perceptron_train([[0.0]], [1], lr=-1.0), ValueError, r"lr must be in \(0.0, inf"),
         (lambda: perceptron_train([[0.0]], [1], seed="x"), TypeError, "seed must be None"),
         (lambda: perceptron_train([[0.0]], [1], w0=[1.0]), ValueError, r"w0 must have shape"),
         (lambda: logistic_train([[0.0]], [1], loss="hinge"), ValueError, "loss must be"),

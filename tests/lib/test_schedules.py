@@ -106,7 +106,6 @@ OPTIMIZERS = [
     lambda p: Adadelta(p, lr=0.1),
     lambda p: Adam(p, lr=0.1),
     lambda p: Adamax(p, lr=0.1),
-    lambda p: Rprop(p, lr=0.1),
     lambda p: QuickProp(p, lr=0.1),
     lambda p: Newton(p, lr=0.1),
     lambda p: BFGS(p, lr=0.1),
@@ -132,6 +131,25 @@ def test_any_schedule_drives_any_optimizer(make_opt, make_schedule):
         assert opt.lr == schedule.lr_at(epoch)
 
 
+def test_rprop_steps_ignore_lr_so_every_learning_rate_schedule_refuses_it():
+    """Rprop reads lr only at reset (its initial step size Δ₀): a schedule could not change a
+    single step, so it is refused with the reason instead of doing nothing silently."""
+    grads = [np.array([1.0, -2.0]), np.array([1.0, 3.0]), np.array([-1.0, 3.0])]
+    x, y = np.zeros(2), np.zeros(2)
+    kept, changed = Rprop([x], lr=0.1), Rprop([y], lr=0.1)
+    changed.lr = 5.0  # what a schedule would do
+    for g in grads:
+        kept.step([g])
+        changed.step([g])
+    np.testing.assert_array_equal(x, y)  # the premise: lr changed nothing
+    for make_schedule in [*SCHEDULES, lambda o: ReduceOnPlateau(o)]:
+        opt = Rprop([np.zeros(2)], lr=0.1)
+        with pytest.raises(ValueError, match=r"Rprop reads lr only when its state is reset"):
+            make_schedule(opt)
+        assert opt.lr == 0.1  # refused before touching it
+    assert StepDecay(None, step_size=2, base_lr=0.1).lr_at(2) == pytest.approx(0.01)
+
+
 def test_schedule_argument_errors():
     opt = SGD([np.zeros(1)], lr=0.1)
     with pytest.raises(ValueError, match="without an optimizer, pass base_lr"):
@@ -148,9 +166,9 @@ def test_schedule_argument_errors():
         LinearDecay(opt, tau=0, final_lr=0.0)
     with pytest.raises(ValueError, match="t0 must be in"):
         InverseTime(opt, t0=0)
-    with pytest.raises(ValueError, match="t must be an integer epoch ≥ 0"):
+    with pytest.raises(ValueError, match=r"t \(the epoch\) must be an integer ≥ 0 or an array"):
         Constant(opt).lr_at(-1)
-    with pytest.raises(ValueError, match="t must be an integer epoch ≥ 0"):
+    with pytest.raises(ValueError, match=r"t \(the epoch\) must be an integer ≥ 0.*got 1.5"):
         Constant(opt).lr_at(1.5)
 
 

@@ -27,9 +27,9 @@ against these.
 """
 
 from .adaptive import Adadelta, Adagrad, Adam, Adamax, RMSprop
-from .base import ClosureOptimizer, Optimizer
+from .base import Optimizer
 from .rprop import QuickProp, Rprop
-from .second_order import BFGS, Newton
+from .second_order import BFGS, ClosureOptimizer, Newton
 from .sgd import SGD
 
 __all__ = [

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, check_number, check_pair
+from gradlib._checks import check_gradients, check_number, check_pair
+
+from .base import Optimizer, zeros_state
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "RMSprop"]
 
@@ -52,8 +54,6 @@ class Adagrad(Optimizer):
         \theta \leftarrow \theta - \eta_t\, \frac{g}{\sqrt{G} + \epsilon}
     """
 
-    hyperparameters = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
-
     def __init__(
         self,
         params,
@@ -72,16 +72,27 @@ class Adagrad(Optimizer):
         self.eps = check_number(name, "eps", eps, low=0.0)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {"sum": np.full_like(theta, self.initial_accumulator_value)}
+    def reset_state(self):
+        """G, the sum of squared gradients, starts at G₀ everywhere; t = 0."""
+        self.t = 0
+        self.state = [
+            {"sum": np.full_like(theta, self.initial_accumulator_value)} for theta in self.params
+        ]
 
-    def _update(self, theta, g, s):
-        if self.weight_decay:
-            g = g + self.weight_decay * theta  # g ← g + λθ
-        lr_t = self.lr / (1 + (self.t - 1) * self.lr_decay)  # η_t = η / (1 + (t − 1)δ)
-        G = s["sum"]
-        G += g * g  # G ← G + g ⊙ g
-        theta -= lr_t * g / (np.sqrt(G) + self.eps)  # θ ← θ − η_t g / (√G + ε)
+    def step(self, grads):
+        """One AdaGrad update of every parameter from its gradient ``grads[i]``:
+
+        G ← G + g ⊙ g and θ ← θ − η_t g / (√G + ε).
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta  # g ← g + λθ
+            lr_t = self.lr / (1 + (self.t - 1) * self.lr_decay)  # η_t = η / (1 + (t − 1)δ)
+            G = s["sum"]
+            G += g * g  # G ← G + g ⊙ g
+            theta -= lr_t * g / (np.sqrt(G) + self.eps)  # θ ← θ − η_t g / (√G + ε)
 
 
 class RMSprop(Optimizer):
@@ -120,8 +131,6 @@ class RMSprop(Optimizer):
             \ \ (\mu > 0); \qquad \theta \leftarrow \theta - \eta\, g / D \ \ (\mu = 0)
     """
 
-    hyperparameters = ("alpha", "eps", "weight_decay", "momentum", "centered")
-
     def __init__(
         self,
         params,
@@ -140,31 +149,36 @@ class RMSprop(Optimizer):
         self.centered = bool(centered)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {
-            "square_avg": np.zeros_like(theta),
-            "grad_avg": np.zeros_like(theta),
-            "momentum_buffer": np.zeros_like(theta),
-        }
+    def reset_state(self):
+        """Zero v, ḡ and the momentum buffer b of each parameter, and t."""
+        self.t = 0
+        self.state = zeros_state(self.params, "square_avg", "grad_avg", "momentum_buffer")
 
-    def _update(self, theta, g, s):
+    def step(self, grads):
+        """One RMSprop update of every parameter from its gradient ``grads[i]``, shaped like it:
+
+        v ← αv + (1 − α) g ⊙ g, D = √v + ε (centered: √(v − ḡ ⊙ ḡ) + ε), θ ← θ − η g / D.
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
         alpha, mu = self.alpha, self.momentum
-        if self.weight_decay:
-            g = g + self.weight_decay * theta  # g ← g + λθ
-        v = s["square_avg"]
-        v[...] = alpha * v + (1 - alpha) * g * g  # v ← αv + (1 − α) g ⊙ g
-        if self.centered:
-            g_bar = s["grad_avg"]
-            g_bar[...] = alpha * g_bar + (1 - alpha) * g  # ḡ ← αḡ + (1 − α) g
-            D = np.sqrt(v - g_bar * g_bar) + self.eps  # D = √(v − ḡ ⊙ ḡ) + ε
-        else:
-            D = np.sqrt(v) + self.eps  # D = √v + ε
-        if mu > 0:
-            b = s["momentum_buffer"]
-            b[...] = mu * b + g / D  # b ← μb + g / D
-            theta -= self.lr * b  # θ ← θ − ηb
-        else:
-            theta -= self.lr * g / D  # θ ← θ − η g / D
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta  # g ← g + λθ
+            v = s["square_avg"]
+            v[...] = alpha * v + (1 - alpha) * g * g  # v ← αv + (1 − α) g ⊙ g
+            if self.centered:
+                g_bar = s["grad_avg"]
+                g_bar[...] = alpha * g_bar + (1 - alpha) * g  # ḡ ← αḡ + (1 − α) g
+                D = np.sqrt(v - g_bar * g_bar) + self.eps  # D = √(v − ḡ ⊙ ḡ) + ε
+            else:
+                D = np.sqrt(v) + self.eps  # D = √v + ε
+            if mu > 0:
+                b = s["momentum_buffer"]
+                b[...] = mu * b + g / D  # b ← μb + g / D
+                theta -= self.lr * b  # θ ← θ − ηb
+            else:
+                theta -= self.lr * g / D  # θ ← θ − η g / D
 
 
 class Adadelta(Optimizer):
@@ -200,8 +214,6 @@ class Adadelta(Optimizer):
         \theta \leftarrow \theta - \eta \Delta
     """
 
-    hyperparameters = ("rho", "eps", "weight_decay")
-
     def __init__(
         self,
         params,
@@ -216,18 +228,27 @@ class Adadelta(Optimizer):
         self.weight_decay = check_number(name, "weight_decay", weight_decay, low=0.0)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {"square_avg": np.zeros_like(theta), "acc_delta": np.zeros_like(theta)}
+    def reset_state(self):
+        """Both running means, v of g² and u of Δ², start again from zero."""
+        self.t = 0
+        self.state = zeros_state(self.params, "square_avg", "acc_delta")
 
-    def _update(self, theta, g, s):
+    def step(self, grads):
+        """One AdaDelta update of every parameter θ from its gradient g = ``grads[i]``:
+
+        v ← ρv + (1 − ρ) g², Δ = √(u + ε) / √(v + ε) ⊙ g, u ← ρu + (1 − ρ) Δ², θ ← θ − ηΔ.
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
         rho, eps = self.rho, self.eps
-        if self.weight_decay:
-            g = g + self.weight_decay * theta  # g ← g + λθ
-        v, u = s["square_avg"], s["acc_delta"]
-        v[...] = rho * v + (1 - rho) * g * g  # v ← ρv + (1 − ρ) g ⊙ g
-        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g  # Δ = √(u + ε) / √(v + ε) ⊙ g
-        u[...] = rho * u + (1 - rho) * delta * delta  # u ← ρu + (1 − ρ) Δ ⊙ Δ
-        theta -= self.lr * delta  # θ ← θ − ηΔ
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta  # g ← g + λθ
+            v, u = s["square_avg"], s["acc_delta"]
+            v[...] = rho * v + (1 - rho) * g * g  # v ← ρv + (1 − ρ) g ⊙ g
+            delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g  # Δ = √(u + ε) / √(v + ε) ⊙ g
+            u[...] = rho * u + (1 - rho) * delta * delta  # u ← ρu + (1 − ρ) Δ ⊙ Δ
+            theta -= self.lr * delta  # θ ← θ − ηΔ
 
 
 class Adam(Optimizer):
@@ -266,8 +287,6 @@ class Adam(Optimizer):
     agree up to rounding.)
     """
 
-    hyperparameters = ("betas", "eps", "weight_decay", "amsgrad")
-
     def __init__(
         self,
         params,
@@ -284,27 +303,32 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {
-            "exp_avg": np.zeros_like(theta),
-            "exp_avg_sq": np.zeros_like(theta),
-            "max_exp_avg_sq": np.zeros_like(theta),
-        }
+    def reset_state(self):
+        """m, v and v_max back to zero for every parameter, and the step count t too."""
+        self.t = 0
+        self.state = zeros_state(self.params, "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
-    def _update(self, theta, g, s):
+    def step(self, grads):
+        """One Adam update of each parameter θ from its gradient g = ``grads[i]`` (θ's shape):
+
+        m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − η m̂ / (√v̂ + ε).
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
         beta1, beta2 = self.betas
-        if self.weight_decay:
-            g = g + self.weight_decay * theta  # g ← g + λθ
-        m, v = s["exp_avg"], s["exp_avg_sq"]
-        m[...] = beta1 * m + (1 - beta1) * g  # m ← β₁m + (1 − β₁) g
-        v[...] = beta2 * v + (1 - beta2) * g * g  # v ← β₂v + (1 − β₂) g ⊙ g
-        if self.amsgrad:
-            v_max = s["max_exp_avg_sq"]
-            v_max[...] = np.maximum(v_max, v)  # v_max ← max(v_max, v), used for v below
-            v = v_max
-        m_hat = m / (1 - beta1**self.t)  # bias corrections
-        v_hat = v / (1 - beta2**self.t)
-        theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # θ ← θ − η m̂ / (√v̂ + ε)
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta  # g ← g + λθ
+            m, v = s["exp_avg"], s["exp_avg_sq"]
+            m[...] = beta1 * m + (1 - beta1) * g  # m ← β₁m + (1 − β₁) g
+            v[...] = beta2 * v + (1 - beta2) * g * g  # v ← β₂v + (1 − β₂) g ⊙ g
+            if self.amsgrad:
+                v_max = s["max_exp_avg_sq"]
+                v_max[...] = np.maximum(v_max, v)  # v_max ← max(v_max, v), used for v below
+                v = v_max
+            m_hat = m / (1 - beta1**self.t)  # bias corrections
+            v_hat = v / (1 - beta2**self.t)
+            theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # θ ← θ − η m̂ / (√v̂ + ε)
 
 
 class Adamax(Optimizer):
@@ -335,8 +359,6 @@ class Adamax(Optimizer):
         \theta \leftarrow \theta - \frac{\eta}{1 - \beta_1^t}\, \frac{m}{u}
     """
 
-    hyperparameters = ("betas", "eps", "weight_decay")
-
     def __init__(
         self,
         params,
@@ -351,14 +373,23 @@ class Adamax(Optimizer):
         self.weight_decay = check_number(name, "weight_decay", weight_decay, low=0.0)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {"exp_avg": np.zeros_like(theta), "exp_inf": np.zeros_like(theta)}
+    def reset_state(self):
+        """m and the weighted infinity norm u at zero; t = 0 restarts the bias correction."""
+        self.t = 0
+        self.state = zeros_state(self.params, "exp_avg", "exp_inf")
 
-    def _update(self, theta, g, s):
+    def step(self, grads):
+        """One AdaMax update of each parameter θ in place, g = ``grads[i]`` its gradient:
+
+        m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| + ε), θ ← θ − η/(1 − β₁ᵗ) · m/u.
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
         beta1, beta2 = self.betas
-        if self.weight_decay:
-            g = g + self.weight_decay * theta  # g ← g + λθ
-        m, u = s["exp_avg"], s["exp_inf"]
-        m[...] = beta1 * m + (1 - beta1) * g  # m ← β₁m + (1 − β₁) g
-        u[...] = np.maximum(beta2 * u, np.abs(g) + self.eps)  # u ← max(β₂u, |g| + ε)
-        theta -= self.lr / (1 - beta1**self.t) * m / u  # θ ← θ − η/(1 − β₁ᵗ) · m/u
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta  # g ← g + λθ
+            m, u = s["exp_avg"], s["exp_inf"]
+            m[...] = beta1 * m + (1 - beta1) * g  # m ← β₁m + (1 − β₁) g
+            u[...] = np.maximum(beta2 * u, np.abs(g) + self.eps)  # u ← max(β₂u, |g| + ε)
+            theta -= self.lr / (1 - beta1**self.t) * m / u  # θ ← θ − η/(1 − β₁ᵗ) · m/u

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, check_number, check_pair
+from gradlib._checks import check_gradients, check_number, check_pair
+
+from .base import Optimizer, zeros_state
 
 __all__ = ["QuickProp", "Rprop"]
 
@@ -37,8 +39,9 @@ class Rprop(Optimizer):
     Hyper-parameters
     ----------------
     lr : float, default 0.01
-        Δ₀, the initial step size of every weight. (Changing ``lr`` later has no
-        effect until :meth:`reset_state`, as in torch.)
+        Δ₀, the initial step size of every weight. Changing ``lr`` later has no
+        effect until :meth:`reset_state` (as in torch), so a learning-rate schedule
+        (:mod:`gradlib.schedules`) refuses an Rprop: it could not change a step.
     etas : (float, float), default (0.5, 1.2)
         (η₋, η₊) with 0 < η₋ < 1 < η₊: the shrink and growth factors.
     step_sizes : (float, float), default (1e-6, 50)
@@ -67,7 +70,7 @@ class Rprop(Optimizer):
             \Delta\theta_{prev} \leftarrow \Delta\theta
     """
 
-    hyperparameters = ("etas", "step_sizes", "backtracking")
+    lr_used_at_every_step = False  # only reset_state reads lr, as Δ₀
 
     def __init__(
         self,
@@ -89,27 +92,39 @@ class Rprop(Optimizer):
         self.backtracking = bool(backtracking)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {
-            "prev": np.zeros_like(theta),
-            "step_size": np.full_like(theta, self.lr),
-            "prev_change": np.zeros_like(theta),
-        }
+    def reset_state(self):
+        """Every weight's step size back to Δ₀ = lr; no previous slope or change."""
+        self.t = 0
+        self.state = [
+            {
+                "prev": np.zeros_like(theta),
+                "step_size": np.full_like(theta, self.lr),
+                "prev_change": np.zeros_like(theta),
+            }
+            for theta in self.params
+        ]
 
-    def _update(self, theta, g, s):
+    def step(self, grads):
+        """One Rprop update: each weight moves by its own step size against its slope's sign,
+
+        which grows by η₊ while the sign holds and shrinks by η₋ when it flips.
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
         eta_minus, eta_plus = self.etas
-        g_prev, step_size, prev_change = s["prev"], s["step_size"], s["prev_change"]
-        kept = g * g_prev > 0  # the derivative kept its sign: speed up
-        flipped = g * g_prev < 0  # it changed sign, a minimum was overshot: slow down
-        factor = np.select([kept, flipped], [eta_plus, eta_minus], default=1.0)
-        step_size[...] = np.clip(factor * step_size, *self.step_sizes)  # Δ ← clip(Δ · factor)
-        g = np.where(flipped, 0.0, g)  # forget the derivative where it flipped
-        change = -np.sign(g) * step_size  # Δθ = −sign(g) Δ, 0 where it was forgotten ...
-        if self.backtracking:
-            change = np.where(flipped, -prev_change, change)  # ... or undo the last change
-        theta += change  # θ ← θ + Δθ
-        g_prev[...] = g  # g_prev ← g
-        prev_change[...] = change  # Δθ_prev ← Δθ
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            g_prev, step_size, prev_change = s["prev"], s["step_size"], s["prev_change"]
+            kept = g * g_prev > 0  # the derivative kept its sign: speed up
+            flipped = g * g_prev < 0  # it changed sign, a minimum was overshot: slow down
+            factor = np.select([kept, flipped], [eta_plus, eta_minus], default=1.0)
+            step_size[...] = np.clip(factor * step_size, *self.step_sizes)  # Δ ← clip(Δ · factor)
+            g = np.where(flipped, 0.0, g)  # forget the derivative where it flipped
+            change = -np.sign(g) * step_size  # Δθ = −sign(g) Δ, 0 where it was forgotten ...
+            if self.backtracking:
+                change = np.where(flipped, -prev_change, change)  # ... or undo the last change
+            theta += change  # θ ← θ + Δθ
+            g_prev[...] = g  # g_prev ← g
+            prev_change[...] = change  # Δθ_prev ← Δθ
 
 
 class QuickProp(Optimizer):
@@ -162,24 +177,33 @@ class QuickProp(Optimizer):
             \Delta\theta_{prev} \leftarrow \Delta\theta
     """
 
-    hyperparameters = ("mu",)
-
     def __init__(self, params, lr: float = 0.01, mu: float = 1.75):
         self.mu = check_number(type(self).__name__, "mu", mu, low=0.0, open_low=True)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {"prev_grad": np.zeros_like(theta), "prev_step": np.zeros_like(theta)}
+    def reset_state(self):
+        """No previous slope g_prev and no previous step Δθ_prev (zeros): t = 0."""
+        self.t = 0
+        self.state = zeros_state(self.params, "prev_grad", "prev_step")
 
-    def _update(self, theta, g, s):
+    def step(self, grads):
+        """One QuickProp update: each weight jumps to the minimum of its secant parabola,
+
+        Δθ = g / (g_prev − g) · Δθ_prev, at most μ times the last step.
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
         mu = self.mu
-        g_prev, prev_step = s["prev_grad"], s["prev_step"]
-        # the secant ratio r = g / (g_prev − g), taken as 0 where g_prev = g
-        r = np.divide(g, g_prev - g, out=np.zeros_like(g), where=g_prev != g)
-        # at most μ × the last step, where the parabola's minimum is further (or does not exist)
-        too_far = (g * g_prev > 0) & (np.abs(g) >= mu / (1 + mu) * np.abs(g_prev))
-        r = np.where(too_far, mu, r)
-        step = np.where(prev_step != 0, r * prev_step, -self.lr * g)  # Δθ; a gradient step at first
-        theta += step  # θ ← θ + Δθ
-        g_prev[...] = g  # g_prev ← g
-        prev_step[...] = step  # Δθ_prev ← Δθ
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            g_prev, prev_step = s["prev_grad"], s["prev_step"]
+            # the secant ratio r = g / (g_prev − g), taken as 0 where g_prev = g
+            r = np.divide(g, g_prev - g, out=np.zeros_like(g), where=g_prev != g)
+            # at most μ × the last step, where the parabola's minimum is further (or does not exist)
+            too_far = (g * g_prev > 0) & (np.abs(g) >= mu / (1 + mu) * np.abs(g_prev))
+            r = np.where(too_far, mu, r)
+            step = np.where(
+                prev_step != 0, r * prev_step, -self.lr * g
+            )  # Δθ; a gradient step at first
+            theta += step  # θ ← θ + Δθ
+            g_prev[...] = g  # g_prev ← g
+            prev_step[...] = step  # Δθ_prev ← Δθ

@@ -20,9 +20,86 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import ClosureOptimizer, check_number
+from gradlib._checks import check_count, check_gradients, check_number
 
-__all__ = ["BFGS", "Newton"]
+from .base import Optimizer
+
+__all__ = ["BFGS", "ClosureOptimizer", "Newton"]
+
+
+class ClosureOptimizer(Optimizer):
+    """Base class of optimizers that evaluate the objective themselves (Newton, BFGS).
+
+    They treat all parameter arrays as one flat vector x (the arrays raveled and
+    concatenated in order), keep their state in ``self.state[0]`` (whole-vector
+    arrays such as BFGS's inverse-Hessian estimate) and take a closure::
+
+        def closure():
+            return loss, grads            # grads: list of arrays shaped like params
+                                          # Newton: return loss, grads, hessian (n, n)
+        opt.step(closure)                 # returns the loss at the starting point
+    """
+
+    requires_closure = True
+    #: True when the closure must also return the Hessian (``Newton``)
+    requires_hessian = False
+
+    @property
+    def size(self) -> int:
+        """n, the total number of scalars in all parameter arrays."""
+        return sum(p.size for p in self.params)
+
+    def reset_state(self) -> None:
+        self.t = 0
+        self.state = [{}]
+
+    def _flat(self, arrays) -> np.ndarray:
+        return np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64, copy=False)
+
+    def _set_flat(self, x: np.ndarray) -> None:
+        start = 0
+        for p in self.params:
+            p[...] = x[start : start + p.size].reshape(p.shape)
+            start += p.size
+
+    def _evaluate(self, closure) -> tuple:
+        """Call the closure and check its result: (loss, flat gradient[, hessian])."""
+        out = closure()
+        want = 3 if self.requires_hessian else 2
+        names = "(loss, grads, hessian)" if self.requires_hessian else "(loss, grads)"
+        if not isinstance(out, tuple) or len(out) != want:
+            got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
+            raise TypeError(f"{self.name}: the closure must return a tuple {names}, got {got}")
+        loss, grads = float(out[0]), check_gradients(self.name, out[1], self.params)
+        g = self._flat(grads)
+        if not self.requires_hessian:
+            return loss, g
+        n = self.size
+        hessian = np.asarray(out[2], dtype=np.float64)
+        if hessian.shape != (n, n):
+            raise ValueError(
+                f"{self.name}: the closure's hessian must have shape ({n}, {n}) (all "
+                f"parameters flattened), got {hessian.shape}"
+            )
+        return loss, g, hessian
+
+    def step(self, closure=None) -> float:
+        """Take one step; ``closure`` re-evaluates the objective at the current parameters.
+
+        Returns the loss at the parameters the step started from.
+        """
+        if closure is None or not callable(closure):
+            names = "(loss, grads, hessian)" if self.requires_hessian else "(loss, grads)"
+            raise TypeError(
+                f"{self.name}.step needs a closure: a function of no arguments returning "
+                f"{names} at the current parameters; got "
+                f"{'nothing' if closure is None else type(closure).__name__}"
+            )
+        self.t += 1
+        return self._closure_step(closure, self.state[0])
+
+    def _closure_step(self, closure, s: dict) -> float:
+        raise NotImplementedError
 
 
 class Newton(ClosureOptimizer):
@@ -65,7 +142,6 @@ class Newton(ClosureOptimizer):
     derivatives with respect to the flattened parameters.
     """
 
-    hyperparameters = ("damping",)
     requires_hessian = True
 
     def __init__(self, params, lr: float = 1.0, damping: float = 0.0):
@@ -78,7 +154,7 @@ class Newton(ClosureOptimizer):
         curvature = np.abs(eigenvalues) + self.damping  # |Λ| + λ
         if np.any(curvature <= 0):
             raise ValueError(
-                f"{self._name}: the Hessian is singular (an eigenvalue is 0) and damping is 0; "
+                f"{self.name}: the Hessian is singular (an eigenvalue is 0) and damping is 0; "
                 "pass damping > 0"
             )
         step = Q @ ((Q.T @ g) / curvature)  # (|Λ| + λI)⁻¹ g in H's eigenbasis
@@ -133,8 +209,6 @@ class BFGS(ClosureOptimizer):
     every step and once per line-search trial.
     """
 
-    hyperparameters = ("c1", "shrink", "max_backtracks")
-
     def __init__(
         self,
         params,
@@ -146,22 +220,21 @@ class BFGS(ClosureOptimizer):
         name = type(self).__name__
         self.c1 = check_number(name, "c1", c1, low=0.0, high=1.0, open_low=True)
         self.shrink = check_number(name, "shrink", shrink, low=0.0, high=1.0, open_low=True)
-        if not isinstance(max_backtracks, int | np.integer) or max_backtracks < 1:
-            raise ValueError(
-                f"{name}: max_backtracks must be an integer ≥ 1, got {max_backtracks!r}"
-            )
-        self.max_backtracks = int(max_backtracks)
+        self.max_backtracks = check_count(name, "max_backtracks", max_backtracks, low=1)
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
+    def reset_state(self):
         n = self.size
-        return {
-            "inverse_hessian": np.eye(n),
-            "prev_x": np.zeros(n),
-            "prev_grad": np.zeros(n),
-            "has_prev": np.array(0.0),
-            "scaled": np.array(0.0),
-        }
+        self.t = 0
+        self.state = [
+            {
+                "inverse_hessian": np.eye(n),
+                "prev_x": np.zeros(n),
+                "prev_grad": np.zeros(n),
+                "has_prev": np.array(0.0),
+                "scaled": np.array(0.0),
+            }
+        ]
 
     def _closure_step(self, closure, s):
         loss, g = self._evaluate(closure)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
+from gradlib._checks import check_gradients, check_number
 
-from .base import Optimizer, check_number
+from .base import Optimizer, zeros_state
 
 __all__ = ["SGD"]
 
@@ -50,8 +50,6 @@ class SGD(Optimizer):
     this class.
     """
 
-    hyperparameters = ("momentum", "dampening", "nesterov", "weight_decay")
-
     def __init__(
         self,
         params,
@@ -73,18 +71,28 @@ class SGD(Optimizer):
             )
         super().__init__(params, lr)
 
-    def _init_state(self, theta):
-        return {"momentum_buffer": np.zeros_like(theta)}
+    def reset_state(self):
+        """The momentum buffer b of every parameter, zeros (t = 0)."""
+        self.t = 0
+        self.state = zeros_state(self.params, "momentum_buffer")
 
-    def _update(self, theta, g, s):
-        if self.weight_decay:
-            g = g + self.weight_decay * theta  # g ← g + λθ
-        d = g
-        if self.momentum:
-            b = s["momentum_buffer"]
-            if self.t == 1:
-                b[...] = g  # b ← g
-            else:
-                b[...] = self.momentum * b + (1 - self.dampening) * g  # b ← μb + (1 − τ)g
-            d = g + self.momentum * b if self.nesterov else b  # d = g + μb, or d = b
-        theta -= self.lr * d  # θ ← θ − η d
+    def step(self, grads):
+        """One SGD update of every parameter θ from its gradient g = ``grads[i]``:
+
+        b ← μb + (1 − τ)g, then θ ← θ − η(g + μb) with Nesterov, θ ← θ − ηb without.
+        """
+        grads = check_gradients(self.name, grads, self.params)
+        self.t += 1
+        lr = self.lr
+        for theta, g, s in zip(self.params, grads, self.state, strict=True):
+            if self.weight_decay:
+                g = g + self.weight_decay * theta  # g ← g + λθ
+            d = g
+            if self.momentum:
+                b = s["momentum_buffer"]
+                if self.t == 1:
+                    b[...] = g  # b ← g
+                else:
+                    b[...] = self.momentum * b + (1 - self.dampening) * g  # b ← μb + (1 − τ)g
+                d = g + self.momentum * b if self.nesterov else b  # d = g + μb, or d = b
+            theta -= lr * d  # θ ← θ − η d

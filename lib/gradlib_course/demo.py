@@ -17,6 +17,7 @@ of :mod:`gradlib_course` build their classes with.
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import csv
 import json
@@ -27,7 +28,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from gradlib_course.demo_answers import MISTAKES, PATCH_NUMPY, RESTYLED
+from gradlib_course.demo_answers import MISTAKES, PATCH_NUMPY
 from gradlib_course.tools import tool_env
 
 __all__ = [
@@ -151,9 +152,11 @@ def write_submission(root: Path, student: str, assignment: str, files: dict[str,
 def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
     """The synthetic class of ``assignment``: student -> notebook bytes (what they upload).
 
-    Made from :mod:`gradlib_course.demo_answers`: the reference solution, a correct
-    first part in another style, a realistic mistake in it, a crash, a cheat that also
-    peeks at the solutions, the untouched release and a file that is not a notebook.
+    Made from the reference solution and :mod:`gradlib_course.demo_answers`: the
+    reference solution, the reference's first part behind a wrapper of the student's
+    own (:func:`_wrapped`), a realistic mistake in that part, a crash, a cheat that
+    also peeks at the solutions, the untouched release and a file that is not a
+    notebook.
     """
     _, src = source_notebook(root, assignment)
     release = release_notebook(root, assignment)
@@ -162,13 +165,12 @@ def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
     written = [m["grade_id"] for kind, m in meta if m.get("grade") and kind == "markdown"]
     first, last = solution_ids[0], solution_ids[-1]
     ((wrong_cell, wrong),) = MISTAKES[assignment].items()
-    ((restyled_cell, restyled),) = RESTYLED[assignment].items()
     crash_last = "import os\nos._exit(1)\n"
     secret = sorted((Path(root) / "solutions" / assignment).resolve().glob("*.ipynb"))[0]
     peek = f"\ntry:\n    _peek = open({str(secret)!r}).read()\nexcept OSError:\n    pass\n"
     students = {
         "ada": src,
-        "alan": set_cell(src, restyled_cell, restyled),
+        "alan": set_cell(src, first, _wrapped(cell_source(src, first))),
         "grace": set_cell(src, wrong_cell, wrong),
         "edsger": set_cell(src, last, crash_last),
         "barbara": set_cell(src, first, "raise ValueError('no idea')\n" + PATCH_NUMPY + peek),
@@ -180,6 +182,20 @@ def demo_class(root: Path, assignment: str) -> dict[str, bytes]:
     out = {s: json.dumps(nb, indent=1).encode() for s, nb in students.items()}
     out["dennis"] = b"{ this is not a notebook"
     return out
+
+
+def _wrapped(source: str) -> str:
+    """``source`` with its first function renamed and called through a wrapper of that name.
+
+    A correct solution in another style than the reference, made from the reference at
+    run time, so that no right answer is written in this package.
+    """
+    name = next(n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef))
+    return (
+        f"{source.rstrip()}\n\n\n_{name}_first_draft = {name}\n\n\n"
+        f"def {name}(*args, **kwargs):  # my own wrapper around my first draft\n"
+        f"    return _{name}_first_draft(*args, **kwargs)\n"
+    )
 
 
 def _zip(root: Path, assignment: str, students: dict[str, bytes], target: Path) -> Path:

@@ -5,7 +5,7 @@ mistake that happens to agree with the visible tests would: the hidden tests alo
 must then catch them.
 """
 
-from gradlib_course.demo_answers import MISTAKES, RESTYLED
+from gradlib_course.demo_answers import MISTAKES
 
 from samples.variants import Alternative, Variant
 
@@ -159,7 +159,13 @@ ALTERNATIVES = [
     Alternative(
         "loops-and-numpy-scalars",
         {
-            **RESTYLED[ASSIGNMENT],  # "forward", the demo class's
+            "forward": "def neuron_forward(x, w, y):\n"
+            "    z = np.float64(0.0)\n"
+            "    for xi, wi in zip(x, w):  # a loop instead of np.dot\n"
+            "        z += wi * xi\n"
+            "    y_hat = z if z > 0 else np.float64(0.0)\n"
+            "    loss = (y_hat - y) ** 2 / 2  # numpy scalars, another order\n"
+            "    return z, y_hat, loss\n",
             "local-derivatives": "def mul_backward(a, b, upstream):\n"
             "    return [b * upstream, a * upstream]  # a list instead of a tuple\n\n\n"
             "def add_backward(a, b, upstream):\n"

@@ -6,7 +6,7 @@ catch them.
 """
 
 import numpy as np
-from gradlib_course.demo_answers import MISTAKES, RESTYLED
+from gradlib_course.demo_answers import MISTAKES
 
 from samples.variants import Alternative, Variant
 
@@ -244,7 +244,17 @@ ALTERNATIVES = [
     Alternative(
         "loops-python-floats-own-parts-chained",
         {
-            **RESTYLED[ASSIGNMENT],  # "linear", the demo class's
+            "linear": "def linear_backward(delta, x, W):\n"
+            "    B, n_out = delta.shape\n"
+            "    n_in = x.shape[1]\n"
+            "    dx = np.zeros((B, n_in))\n"
+            "    dW = np.zeros((n_out, n_in))\n"
+            "    db = np.zeros(n_out)\n"
+            "    for i in range(B):  # one example at a time\n"
+            "        dx[i] = W.T @ delta[i]\n"
+            "        dW += np.outer(delta[i], x[i])\n"
+            "        db += delta[i]\n"
+            "    return [dx, dW / B, db / B]  # a list instead of a tuple\n",
             "relu": "def relu_backward(dq, z):\n    return np.where(z > 0, dq, 0.0)\n",
             "softmax-ce": "import math\n\n\n"
             "def softmax_cross_entropy(logits, labels):\n"

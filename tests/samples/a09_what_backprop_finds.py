@@ -6,7 +6,7 @@ tests alone must then catch them.
 """
 
 import numpy as np
-from gradlib_course.demo_answers import MISTAKES, RESTYLED
+from gradlib_course.demo_answers import MISTAKES
 
 from samples.variants import Alternative, Variant
 
@@ -264,7 +264,18 @@ ALTERNATIVES = [
     Alternative(
         "loops-python-floats-and-part-1-reused",
         {
-            **RESTYLED[ASSIGNMENT],  # "perceptron-epoch", the demo class's
+            "perceptron-epoch": "def perceptron_epoch(X, y, weights, lr, order):\n"
+            "    w = [float(v) for v in weights]  # a list of Python floats: a copy\n"
+            "    d = len(w) - 1\n"
+            "    for i in order:\n"
+            "        z = w[d]\n"
+            "        for j in range(d):  # coordinate by coordinate\n"
+            "            z += X[i][j] * w[j]\n"
+            "        if y[i] * z <= 0:\n"
+            "            for j in range(d):\n"
+            "                w[j] += lr * y[i] * X[i][j]\n"
+            "            w[d] += lr * y[i]\n"
+            "    return np.array(w)\n",
             "perceptron-train": "def perceptron_train(X, y, epochs, lr, seed):\n"
             "    rng = np.random.default_rng(seed)\n"
             "    w = np.zeros(np.shape(X)[1] + 1)\n"

@@ -46,7 +46,6 @@ import sys
 import tempfile
 import threading
 import types
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +53,7 @@ import gradlib
 from gradlib.grading.hidden import handing_to
 from gradlib_course.integrity import dotted_name
 from gradlib_course.kernel_cells import kernel_cell
+from gradlib_course.quiet import warnings_ignored
 
 __all__ = [
     "Edition",
@@ -392,8 +392,7 @@ def materialize(edition: Edition, cache: Path) -> Path:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
             mount = str(package_folder())
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with contextlib.redirect_stdout(io.StringIO()), warnings_ignored():
                 ok = compileall.compile_dir(
                     work / PACKAGE,
                     ddir=mount,

@@ -37,7 +37,6 @@ import contextlib
 import io
 import json
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +45,7 @@ from nbformat.v4 import new_output
 from gradlib.grading.guard import SWITCHED, ReferenceUsed
 from gradlib.grading.hidden import HiddenTest, handing_to
 from gradlib_course.kernel_cells import plan_test_cell
+from gradlib_course.quiet import warnings_ignored
 from gradlib_course.recording import probe, wire
 
 __all__ = [
@@ -207,10 +207,9 @@ class Judge:
         with (
             contextlib.redirect_stdout(sink),
             contextlib.redirect_stderr(sink),
-            warnings.catch_warnings(),
+            warnings_ignored(),
             np.errstate(all="ignore"),
         ):
-            warnings.simplefilter("ignore")
             yield
 
     def instructor_cell(self, name: str, source: str) -> None:

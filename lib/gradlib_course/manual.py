@@ -15,10 +15,11 @@ score is reported by :func:`over_maximum` and refused by the export).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
+
+from gradlib_course.quiet import NOT_IN_SESSION, warnings_ignored
 
 __all__ = ["Answer", "hand_graded", "pending", "over_maximum", "mark"]
 
@@ -124,8 +125,7 @@ def mark(
     as stored.
     """
     points = _points(score)
-    warnings.filterwarnings("ignore", message=".*not in session.*")
-    with Gradebook(db_url) as gb:
+    with warnings_ignored(NOT_IN_SESSION), Gradebook(db_url) as gb:
         spec = _assignment(gb, assignment)
         try:
             sub = gb.find_submission(assignment, student)

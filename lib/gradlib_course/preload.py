@@ -13,11 +13,11 @@ from __future__ import annotations
 import atexit
 import os
 import tempfile
-import warnings
 from pathlib import Path
 
 from gradlib_course.cgroup import remove_groups_of
 from gradlib_course.nbgrader_ext.startup import skip_unused_slow_imports
+from gradlib_course.quiet import warnings_ignored
 
 
 def _preload() -> None:
@@ -47,8 +47,7 @@ def _preload() -> None:
     # ... and what it builds on first use: the notebook schema's validators
     nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]))
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings_ignored():
         with tempfile.TemporaryDirectory(prefix="gradlib-preload-") as tmp:
             with Gradebook(f"sqlite:///{Path(tmp) / 'gradebook.db'}") as gb:
                 gb.update_or_create_assignment("a")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 
 from gradlib_course.nbgrader_ext.scores import assign_late_penalty, save_auto_grades
+from gradlib_course.quiet import NOT_IN_SESSION, warnings_ignored
 from gradlib_course.worker import Result
 
 __all__ = ["fingerprint", "graded_students", "record", "record_path", "recorded_students"]
@@ -87,8 +87,6 @@ def record(
     ``config`` is the course's traitlets configuration (for the late-penalty plugin).
     """
     assignment, student = result.assignment, result.student
-    # nbgrader's own session handling warns on every autograde; nothing to act on
-    warnings.filterwarnings("ignore", message=".*not in session.*")
     notebooks = {
         name: nbformat.reads(text, as_version=4) for name, text in result.notebooks.items()
     }
@@ -97,25 +95,26 @@ def record(
         info = {"notebook": name, "assignment": assignment, "student": student, "db_url": db_url}
         return {"nbgrader": info}
 
-    with Gradebook(db_url) as gb:
-        gb.update_or_create_student(student)
-        kwargs = {"timestamp": ts} if (ts := _timestamp(submission)) else {}
-        gb.update_or_create_submission(assignment, student, **kwargs)
-        try:
-            names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
-            for name in names:
-                if name in notebooks:
-                    save_auto_grades(gb, notebooks[name], resources(name))
-                    continue
-                for grade in gb.find_submission_notebook(name, assignment, student).grades:
-                    grade.auto_score = 0.0
-                    grade.needs_manual_grade = False
-            gb.db.commit()
-        except BaseException:
-            gb.db.rollback()
-            raise
-    for name, nb in notebooks.items():
-        assign_late_penalty(nb, resources(name), config)
+    with warnings_ignored(NOT_IN_SESSION):
+        with Gradebook(db_url) as gb:
+            gb.update_or_create_student(student)
+            kwargs = {"timestamp": ts} if (ts := _timestamp(submission)) else {}
+            gb.update_or_create_submission(assignment, student, **kwargs)
+            try:
+                names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+                for name in names:
+                    if name in notebooks:
+                        save_auto_grades(gb, notebooks[name], resources(name))
+                        continue
+                    for grade in gb.find_submission_notebook(name, assignment, student).grades:
+                        grade.auto_score = 0.0
+                        grade.needs_manual_grade = False
+                gb.db.commit()
+            except BaseException:
+                gb.db.rollback()
+                raise
+        for name, nb in notebooks.items():
+            assign_late_penalty(nb, resources(name), config)
     target = root / "autograded" / student / assignment
     target.mkdir(parents=True, exist_ok=True)
     for name, text in result.notebooks.items():

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import nbformat
 from gradlib_course import cgroup
 from gradlib_course.edition import Edition, materialize, private_cache
 from gradlib_course.nbgrader_ext.steps import autograde_config
+from gradlib_course.quiet import warnings_ignored
 from gradlib_course.sandbox import KERNEL_NAME, Sandbox, protection, write_etc, write_kernel_spec
 from gradlib_course.tools import tool_env
 
@@ -109,8 +109,7 @@ def _check_notebooks(job: Job, folder: Path, result: Result) -> None:
         path = folder / relative
         if Path(relative).name in expected and Path(relative).parent == Path("."):
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # e.g. duplicate cell ids, repaired here
+                with warnings_ignored():  # e.g. duplicate cell ids, repaired here
                     nb = nbformat.reads(content.decode("utf-8"), as_version=4)
                     nbformat.validate(nb)
                 content = nbformat.writes(nb).encode("utf-8")

@@ -142,27 +142,44 @@ def _recording_files() -> list[Path]:
 
 
 class _Args:
-    """A bwrap command line that creates each folder a mount needs, readable by all."""
+    """A bwrap command line that creates each folder a mount needs, readable by all.
+
+    A folder inside a bound folder exists (it is the machine's); a folder inside a tmpfs
+    (the new root, ``/tmp``) does not, and bwrap would make it for the mount with mode
+    0700, where the sandbox's user could not reach what is mounted below it: a course or
+    virtual environment under ``/tmp`` would hide Python from the kernel.
+    """
 
     def __init__(self):
         self.argv: list[str] = []
-        self.mounted: list[Path] = [Path("/")]  # (the new root is a tmpfs of bwrap's)
+        # each mount in order, and whether its folders are the machine's (a bind, /proc,
+        # /dev) or start empty (a tmpfs; the new root is a tmpfs of bwrap's)
+        self.mounts: list[tuple[Path, bool]] = [(Path("/"), False)]
         self.made: set[Path] = set()
+
+    def _exists(self, folder: Path) -> bool:
+        if folder in self.made:
+            return True
+        for dest, machines in reversed(self.mounts):  # the last mount over it is what shows
+            if folder == dest:
+                return True
+            if dest in folder.parents:
+                return machines
+        return False
 
     def _parents(self, dest: Path) -> None:
         for parent in reversed(dest.parents):
-            if parent == Path("/") or parent in self.made:
-                continue
-            if any(m != Path("/") and (parent == m or m in parent.parents) for m in self.mounted):
-                continue  # exists inside a mount already
-            self.argv += ["--perms", "0755", "--dir", str(parent)]
-            self.made.add(parent)
+            if not self._exists(parent):
+                self.argv += ["--perms", "0755", "--dir", str(parent)]
+                self.made.add(parent)
 
     def mount(self, option: str, source, dest, *extra: str) -> None:
         dest = Path(dest)
         self._parents(dest)
         self.argv += [*extra, option, *([str(source)] if source is not None else []), str(dest)]
-        self.mounted.append(dest)
+        if option == "--tmpfs":  # hides the folders made below it before
+            self.made = {m for m in self.made if dest not in m.parents}
+        self.mounts.append((dest, option != "--tmpfs"))
 
 
 def command(sandbox: Sandbox, cwd: str, kernel_args: list[str]) -> list[str]:

@@ -10,13 +10,14 @@ from pathlib import Path
 import gradlib_course
 import pytest
 from gradlib_course import cgroup, sandbox_init
+from gradlib_course import sandbox as sandbox_module
 from gradlib_course.cli import DEFAULT_PATTERN, build_parser
 from gradlib_course.feedback import REDACTED, hidden_test_lines, redact_notebook
 from gradlib_course.integrity import _Aliases, _parse, _static_flags, source_digest
 from gradlib_course.nbgrader_ext.execute import ResilientExecute
 from gradlib_course.nbgrader_ext.sanitize import RepairedDeduplicateIds
 from gradlib_course.nbgrader_ext.steps import JudgeNotebook, KernelProjection, autograde_config
-from gradlib_course.sandbox import Sandbox, bwrap_prefix, write_etc
+from gradlib_course.sandbox import PYTHON, Sandbox, _Args, bwrap_prefix, probe, write_etc
 from gradlib_course.worker import Limits
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config.loader import PyFileConfigLoader
@@ -238,6 +239,49 @@ def test_the_sandbox_shows_an_allow_list_and_no_network(tmp_path):
     assert writable == [runtime]  # (its own folder is a capped tmpfs, filled by the init)
     size = sandbox.disk_mb * 2**20
     assert f"--size {size} --perms 1777 --tmpfs {student}" in " ".join(argv)
+
+
+def test_folders_a_mount_needs_are_made_readable_unless_they_are_the_machines():
+    args = _Args()
+    args.mount("--tmpfs", None, "/tmp")
+    args.mount("--ro-bind", "/srv/course/.venv", "/tmp/course/.venv")  # a course under /tmp
+    args.mount("--ro-bind", "/usr", "/usr")
+    args.mount("--ro-bind", "/opt/py", "/usr/share/py")  # inside a bound folder: exists
+    args.mount("--tmpfs", None, "/usr/share/py/hidden")
+    args.mount("--ro-bind", "/x", "/usr/share/py/hidden/a/x")  # inside that tmpfs: made
+    made = [args.argv[i + 1] for i, a in enumerate(args.argv) if a == "--dir"]
+    assert made == ["/tmp/course", "/usr/share/py/hidden/a"]
+    for folder in made:
+        i = args.argv.index(folder)
+        assert args.argv[i - 3 : i - 1] == ["--perms", "0755"]
+
+
+@pytest.mark.skipif(probe() != "bubblewrap", reason="bubblewrap cannot start a sandbox here")
+def test_what_is_mounted_under_tmp_reaches_the_sandboxs_user(tmp_path, monkeypatch):
+    """A course or virtual environment below /tmp (a fresh clone there, say) stays usable.
+
+    bwrap makes the folders a mount needs inside its /tmp with mode 0700 unless told
+    otherwise; the kernel, as uid 65534, then could not import what is mounted there.
+    """
+    shown = tmp_path / "deep" / "inside" / "shown.txt"  # /tmp/pytest-of-*/...: not the machine's
+    shown.parent.mkdir(parents=True)
+    shown.write_text("reached")
+    shown.chmod(0o644)
+    recording = sandbox_module._recording_files()
+    monkeypatch.setattr(sandbox_module, "_recording_files", lambda: [*recording, shown])
+    student, runtime = tmp_path / "student", tmp_path / "runtime"
+    for folder in (student, runtime):
+        folder.mkdir()
+    sandbox = Sandbox("bubblewrap", str(student), str(runtime), str(write_etc(tmp_path / "etc")))
+    read = f"print(open({str(shown)!r}).read(), os.getuid())"  # as uid 65534 when root
+    proc = subprocess.run(
+        [*bwrap_prefix(sandbox), PYTHON, "-c", sandbox_module._DROP + read],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "reached"
+    assert proc.stdout.split()[1] != "0"
 
 
 def test_default_collect_pattern_matches_lms_file_names():

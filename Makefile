@@ -51,7 +51,7 @@ $(TEST_STAMP): $(BOOK_STAMP)
 
 DIST_STAMP := $(VENV)/.installed-dist
 $(DIST_STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) "build" "setuptools>=77" "wheel" "twine" "check-wheel-contents"
+	$(PIP) -e ".[dist]"  # the packaging tools, as pyproject.toml declares them
 	touch $@
 
 # What a student installs: gradlib's wheel (and its sdist), built with the pinned setuptools
